@@ -1,0 +1,245 @@
+"""The call graph of the project's functions, and the blocking calls each one makes itself."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._catalog import Catalog, Heuristic, Operation
+from ._index import Index
+from ._resolve import FunctionDef, Resolver, Scope
+from ._summary import Call, Construct, Ref
+
+EdgeKind = Literal["call", "decorator", "nested", "hook"]
+Confidence = Literal["resolved", "heuristic"]
+
+_CACHE_DECORATORS = frozenset({
+    "functools.lru_cache", "functools.cache", "functools.cached_property",
+    "cachetools.cached", "cachetools.func.ttl_cache", "cachetools.func.lru_cache",
+})
+_PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property"})
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    caller: str
+    callee: str
+    line: int
+    kind: EdgeKind = "call"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One blocking (or CPU-heavy) call written in one function."""
+
+    function: str
+    operation: Operation
+    target: str
+    line: int
+    col: int
+    in_loop: bool
+    confidence: Confidence
+
+
+@dataclass(frozen=True, slots=True)
+class Manual:
+    """A construct that stops ``await`` from propagating on its own (needs a human)."""
+
+    kind: str
+    function: str
+    line: int
+    detail: str
+    at: str = ""  # where it is written, when not in ``function`` itself (a callback's caller)
+
+
+@dataclass(slots=True)
+class CallGraph:
+    resolver: Resolver
+    edges: dict[str, list[Edge]] = field(default_factory=dict)
+    callers: dict[str, list[Edge]] = field(default_factory=dict)
+    sites: dict[str, list[Site]] = field(default_factory=dict)
+    manual: dict[str, list[Manual]] = field(default_factory=dict)
+    cpu_hints: dict[str, list[Construct]] = field(default_factory=dict)
+    blocking: set[str] = field(default_factory=set)
+
+    @property
+    def functions(self) -> dict[str, FunctionDef]:
+        return self.resolver.functions
+
+    def add_edge(self, edge: Edge) -> None:
+        self.edges.setdefault(edge.caller, []).append(edge)
+        self.callers.setdefault(edge.callee, []).append(edge)
+
+    def reach(self, roots: Iterable[str]) -> dict[str, Edge | None]:
+        """Every function reachable from ``roots``, each with the edge that first reached it
+        (breadth first, so following those edges back gives a shortest call path)."""
+        parent: dict[str, Edge | None] = {}
+        queue: deque[str] = deque()
+        for root in roots:
+            if root not in parent:
+                parent[root] = None
+                queue.append(root)
+        while queue:
+            current = queue.popleft()
+            for edge in self.edges.get(current, ()):
+                if edge.callee not in parent:
+                    parent[edge.callee] = edge
+                    queue.append(edge.callee)
+        return parent
+
+    def path(self, parent: dict[str, Edge | None], function: str) -> list[Edge]:
+        steps: list[Edge] = []
+        edge = parent.get(function)
+        while edge is not None:
+            steps.append(edge)
+            edge = parent.get(edge.caller)
+        return steps[::-1]
+
+
+def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
+    resolver = Resolver(index, catalog)
+    graph = CallGraph(resolver)
+    heuristics = [h for h in catalog.heuristics if h.requires_import in resolver.imported_packages]
+    for fn in resolver.functions.values():
+        scope = resolver.scope_of(fn)
+        if fn.parent is not None:
+            # A closure runs when its parent calls it or hands it out (decorator wrappers).
+            graph.add_edge(Edge(fn.parent, fn.qname, fn.summary.line, "nested"))
+        for call in fn.summary.calls:
+            _add_call(graph, fn, scope, call, heuristics)
+        for name in resolver.decorator_names(fn):
+            target = graph.functions.get(name)
+            if target is not None:
+                # A user decorator's wrapper runs on every call of the function it wraps.
+                graph.add_edge(Edge(fn.qname, target.qname, fn.summary.line, "decorator"))
+            if name in _CACHE_DECORATORS:
+                graph.manual.setdefault(fn.qname, []).append(Manual(
+                    "cache", fn.qname, fn.summary.line,
+                    f"@{name.rpartition('.')[2]} would cache the coroutine, not its result"))
+            if name in _PROPERTY_DECORATORS:
+                graph.manual.setdefault(fn.qname, []).append(Manual(
+                    "property", fn.qname, fn.summary.line, "a property cannot be awaited"))
+        _record_constructs(graph, fn)
+    for body in resolver.bodies.values():
+        # Module-level code runs at import time: its calls are not on any request path, but a
+        # function passed from there as a callback still matters.
+        _mark_callbacks(graph, body.fn.calls, body, body.qname)
+    _propagate_blocking(graph)
+    return graph
+
+
+def _add_call(
+    graph: CallGraph, fn: FunctionDef, scope: Scope, call: Call, heuristics: list[Heuristic]
+) -> None:
+    resolver = graph.resolver
+    ref = call.ref
+    value = resolver.resolve(ref[1], scope)
+    if value is not None and value.kind == "sym":
+        target = value.qname
+        if target in graph.functions:
+            graph.add_edge(Edge(fn.qname, target, call.line))
+        elif target in resolver.classes:
+            init = resolver.lookup_method(target, "__init__")
+            if init is not None:
+                graph.add_edge(Edge(fn.qname, init, call.line))
+            for base in resolver.external_bases(target):
+                _add_site(graph, fn, base, call, "resolved")
+        else:
+            _add_site(graph, fn, target, call, "resolved")
+    elif value is not None and value.kind == "obj" and value.qname in resolver.classes:
+        dunder = resolver.lookup_method(value.qname, "__call__")
+        if dunder is not None:
+            graph.add_edge(Edge(fn.qname, dunder, call.line))
+    elif value is None and ref[1][0] == "a":
+        receiver = _receiver_name(ref[1][1])
+        method = ref[1][2]
+        for heuristic in heuristics:
+            if method in heuristic.methods and receiver in heuristic.receiver_names:
+                graph.sites.setdefault(fn.qname, []).append(Site(
+                    fn.qname,
+                    _heuristic_operation(heuristic, method),
+                    f"{receiver}.{method}",
+                    call.line, call.col, call.in_loop, "heuristic"))
+    _mark_callbacks(graph, [call], scope, fn.qname)
+
+
+def _heuristic_operation(heuristic: Heuristic, method: str) -> Operation:
+    return Operation(
+        name=f"{heuristic.requires_import}:*.{method}",
+        category=heuristic.category,
+        replacement="see the catalog entry for the driver",
+        note=heuristic.note,
+        source=heuristic.source,
+    )
+
+
+def _add_site(graph: CallGraph, fn: FunctionDef, target: str, call: Call, how: Confidence) -> None:
+    op = graph.resolver.catalog.operation(target)
+    if op is not None:
+        graph.sites.setdefault(fn.qname, []).append(
+            Site(fn.qname, op, target, call.line, call.col, call.in_loop, how))
+
+
+def _receiver_name(ref: Ref) -> str:
+    if ref[0] == "n":
+        return str(ref[1])
+    if ref[0] == "a":
+        return str(ref[2])
+    return ""
+
+
+def _mark_callbacks(graph: CallGraph, calls: list[Call], scope: Scope, owner: str) -> None:
+    """Record functions handed to other callables as values (``sorted(key=f)``, ``Thread(
+    target=f)``, ``map(f, xs)``): if they turn async, the callee gets a coroutine."""
+    resolver = graph.resolver
+    for call in calls:
+        _, _, args, kwargs, _, _ = call.ref
+        for arg in (*args, *(value for _, value in kwargs)):
+            if arg[0] not in ("n", "a"):
+                continue
+            value = resolver.resolve(arg, scope)
+            if value is not None and value.kind == "sym" and value.qname in graph.functions:
+                graph.manual.setdefault(value.qname, []).append(Manual(
+                    "callback", value.qname, call.line,
+                    f"passed as a value in {owner} (line {call.line}); "
+                    "a sync caller would get an un-awaited coroutine", owner))
+
+
+def _record_constructs(graph: CallGraph, fn: FunctionDef) -> None:
+    summary = fn.summary
+    name = summary.qualname.rpartition(".")[2]
+    for construct in summary.constructs:
+        graph.manual.setdefault(fn.qname, []).append(
+            Manual(construct.kind, fn.qname, construct.line, construct.detail))
+    if summary.yields and not graph.resolver.is_context_manager(fn):
+        graph.manual.setdefault(fn.qname, []).append(Manual(
+            "generator", fn.qname, summary.line,
+            "a generator becomes an async generator; its consumers need 'async for'"))
+    if fn.cls is not None and name.startswith("__") and name.endswith("__") and name not in (
+        "__init__", "__call__", "__enter__", "__exit__"
+    ):
+        graph.manual.setdefault(fn.qname, []).append(Manual(
+            "dunder", fn.qname, summary.line, f"{name} cannot be async"))
+    if fn.cls is not None and name == "__init__":
+        graph.manual.setdefault(fn.qname, []).append(Manual(
+            "dunder", fn.qname, summary.line,
+            "__init__ cannot be async; move the I/O to an async factory"))
+    if summary.cpu_hints:
+        graph.cpu_hints[fn.qname] = list(summary.cpu_hints)
+
+
+def _propagate_blocking(graph: CallGraph) -> None:
+    """Mark every function that reaches an I/O call, directly or through callees."""
+    queue = deque(
+        name for name, sites in graph.sites.items()
+        if any(s.operation.io and s.operation.category != "cpu" for s in sites)
+    )
+    graph.blocking.update(queue)
+    while queue:
+        current = queue.popleft()
+        for edge in graph.callers.get(current, ()):
+            if edge.caller not in graph.blocking:
+                graph.blocking.add(edge.caller)
+                queue.append(edge.caller)

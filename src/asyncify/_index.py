@@ -1,0 +1,156 @@
+"""The index: every module of the project, summarized once (in worker processes for large
+trees) and cached by content hash."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ._cache import SummaryCache, content_hash
+from ._diagnostics import Diagnostic
+from ._project import Project, SourceFile
+from ._sources import Loaded, load
+from ._summary import ModuleSummary
+
+Progress = Callable[[int, int], None]
+
+# Below this much work, worker processes cost more than they save.
+_PARALLEL_MIN_BYTES = 1_500_000
+_CHUNK_BYTES = 400_000
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    name: str
+    file: SourceFile
+    summary: ModuleSummary
+
+
+@dataclass(slots=True)
+class Index:
+    project: Project
+    modules: dict[str, Module] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    lines: int = 0
+    parsed: int = 0  # files parsed in this run (the rest came from the cache)
+
+    def module_of_file(self, relpath: str) -> Module | None:
+        for module in self.modules.values():
+            if module.file.relpath == relpath:
+                return module
+        return None
+
+
+def build_index(
+    project: Project,
+    *,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Index:
+    """Summarize every file of ``project``; bad files become diagnostics, never exceptions."""
+    cache_dir = project.root / project.config.cache_dir if use_cache else None
+    cache = SummaryCache.open(cache_dir)
+    index = Index(project)
+    total = len(project.files)
+    summaries: dict[str, ModuleSummary] = {}
+    todo: list[tuple[str, bytes]] = []
+    stats: dict[str, tuple[os.stat_result, str]] = {}
+    done = 0
+    for source in project.files:
+        try:
+            stat = source.path.stat()
+            hit = cache.lookup_stat(source.relpath, stat)
+            if hit is not None:
+                summaries[source.relpath] = hit
+                done += 1
+                continue
+            data = source.path.read_bytes()
+        except OSError as exc:
+            index.diagnostics.append(Diagnostic(
+                source.relpath, f"cannot read file: {exc.strerror or exc}",
+                "check its permissions or exclude it"))
+            done += 1
+            continue
+        digest = content_hash(data)
+        known = cache.summaries.get(digest)
+        if known is not None:
+            cache.remember(source.relpath, stat, digest, known)
+            summaries[source.relpath] = known
+            done += 1
+            continue
+        stats[source.relpath] = (stat, digest)
+        todo.append((source.relpath, data))
+    if progress is not None:
+        progress(done, total)
+
+    max_bytes = project.config.max_file_bytes
+    for loaded in _load_all(todo, max_bytes, workers, progress, done, total):
+        if loaded.summary is None:
+            assert loaded.diagnostic is not None
+            index.diagnostics.append(loaded.diagnostic)
+            continue
+        stat, digest = stats[loaded.relpath]
+        cache.remember(loaded.relpath, stat, digest, loaded.summary)
+        summaries[loaded.relpath] = loaded.summary
+        index.parsed += 1
+
+    for source in project.files:
+        summary = summaries.get(source.relpath)
+        if summary is None:
+            continue
+        if source.module in index.modules:
+            other = index.modules[source.module].file.relpath
+            index.diagnostics.append(Diagnostic(
+                source.relpath, f"module {source.module!r} is also defined by {other}; "
+                "only the first is indexed", "exclude one of them", severity="warning"))
+            continue
+        index.modules[source.module] = Module(source.module, source, summary)
+        index.lines += summary.lines
+    cache.save({s.relpath for s in project.files})
+    index.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
+    return index
+
+
+def _load_all(
+    todo: Sequence[tuple[str, bytes]],
+    max_bytes: int,
+    workers: int | None,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> list[Loaded]:
+    size = sum(len(data) for _, data in todo)
+    count = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if count <= 1 or size < _PARALLEL_MIN_BYTES:
+        results = []
+        for relpath, data in todo:
+            results.append(load(relpath, data, max_bytes))
+            done += 1
+            if progress is not None and done % 50 == 0:
+                progress(done, total)
+        if progress is not None:
+            progress(total, total)
+        return results
+    chunks: list[list[tuple[str, bytes]]] = [[]]
+    chunk_size = 0
+    for item in todo:
+        if chunk_size > _CHUNK_BYTES:
+            chunks.append([])
+            chunk_size = 0
+        chunks[-1].append(item)
+        chunk_size += len(item[1])
+    results = []
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        for batch in pool.map(_load_chunk, chunks, [max_bytes] * len(chunks)):
+            results.extend(batch)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+    return results
+
+
+def _load_chunk(chunk: list[tuple[str, bytes]], max_bytes: int) -> list[Loaded]:
+    return [load(relpath, data, max_bytes) for relpath, data in chunk]
