@@ -61,13 +61,16 @@ def plan(
         with _progress() as report:
             result = api.plan(path, use_cache=not no_cache, workers=workers, progress=report)
     except AsyncifyError as exc:
-        err.print(f"asyncify: error: {exc}", markup=False, highlight=False)
+        _say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None
     for diagnostic in result.diagnostics:
-        err.print(diagnostic.render(), markup=False, highlight=False, soft_wrap=True)
+        _say(diagnostic.render())
     if format is PlanFormat.table:
         if output is None:
-            render_table(result, Console(soft_wrap=False))
+            out = Console()
+            if not out.is_terminal:
+                out = Console(width=160)
+            render_table(result, out)
         else:
             with output.open("w", encoding="utf-8") as handle:
                 render_table(result, Console(file=handle, width=200, force_terminal=False))
@@ -77,6 +80,11 @@ def plan(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _say(message: str) -> None:
+    """One message, one line, on stderr (never wrapped: editors and CI parse these)."""
+    sys.stderr.write(message.replace("\n", " ") + "\n")
 
 
 class _progress:

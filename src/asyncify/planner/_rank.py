@@ -3,7 +3,7 @@
 - **benefit**: the I/O the endpoint waits on, weighted by category (a call in a loop counts
   twice); async only pays where a request waits.
 - **effort**: functions that must turn async, plus 3 for every construct needing a human.
-- **score** = 10 × benefit / √(1 + effort), halved when CPU-heavy work would still hold the
+- **score** = 10 * benefit / sqrt(1 + effort), halved when CPU-heavy work would still hold the
   loop. Higher goes first.
 
 Waves: (1) endpoints that go through *shared* I/O helpers, so that those helpers are converted

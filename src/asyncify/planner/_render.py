@@ -83,7 +83,7 @@ def render_json(plan: Plan) -> str:
 
 def _io_text(planned: PlannedEndpoint) -> str:
     counts = planned.analysis.categories
-    return ", ".join(f"{k}×{v}" if v > 1 else k for k, v in counts.items()) or "none"
+    return ", ".join(f"{k} x{v}" if v > 1 else k for k, v in counts.items()) or "none"
 
 
 def render_markdown(plan: Plan) -> str:
@@ -108,7 +108,7 @@ def render_markdown(plan: Plan) -> str:
         out.append(f"{wave.number}. **{wave.title}**: " + ", ".join(
             f"`{i}`" for i in wave.endpoints))
         if wave.helpers:
-            out.append(f"   - shared helpers converted first: "
+            out.append("   - shared helpers converted first: "
                        + ", ".join(f"`{h}`" for h in wave.helpers))
     out += ["", "## Evidence", ""]
     for p in plan.endpoints:

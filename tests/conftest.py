@@ -1,0 +1,54 @@
+"""Shared fixtures: small projects written to a temporary directory, and the plan API."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asyncify import api
+from asyncify.planner import to_data
+
+WriteProject = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def write_project(tmp_path: Path) -> WriteProject:
+    """Write ``{relative path: source}`` under a fresh directory and return its root."""
+
+    def write(files: dict[str, str]) -> Path:
+        root = tmp_path / "project"
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return write
+
+
+class Planner:
+    """Runs ``asyncify.api.plan`` and digs into its JSON data (the public schema)."""
+
+    @staticmethod
+    def plan(root: Path) -> dict[str, Any]:
+        return to_data(api.plan(root, use_cache=False))
+
+    @staticmethod
+    def endpoint(data: dict[str, Any], ident: str) -> dict[str, Any]:
+        matches = [e for e in data["endpoints"] if e["id"] == ident]
+        assert matches, f"no endpoint {ident!r} in {[e['id'] for e in data['endpoints']]}"
+        return matches[0]
+
+    def operations(self, data: dict[str, Any], ident: str) -> list[tuple[str, str, int]]:
+        """(operation, file, line) of every blocking call the endpoint reaches."""
+        found = self.endpoint(data, ident)["blocking"]
+        return sorted((b["operation"], b["file"], b["line"]) for b in found)
+
+
+@pytest.fixture
+def planner() -> Planner:
+    return Planner()
