@@ -1,8 +1,14 @@
-"""The summary cache: one pickle per project, keyed by file content hash.
+"""The cache under ``.asyncify-cache/`` (git-ignored by a ``.gitignore`` inside it).
 
-A file whose size and mtime are unchanged is not even read again; any other file is read and
-hashed, and re-parsed only when its hash is new. The cache is a private, disposable file
-under ``.asyncify-cache/`` (git-ignored by a ``.gitignore`` inside it).
+Three pickles, each loaded only when needed:
+
+- ``stats``: relpath → (mtime_ns, size, content hash). A file whose size and mtime are
+  unchanged is not read again.
+- ``summaries``: content hash → module summary. A file is parsed only when its hash is new.
+- ``results``: a finished result (e.g. the plan) keyed by the hash of every file's content
+  plus the catalog and tool version. An unchanged project is answered from it directly.
+
+Everything in it is disposable: a broken or missing cache only costs time.
 """
 
 from __future__ import annotations
@@ -14,12 +20,18 @@ import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ._summary import ModuleSummary
 
-# Bump when the summary format changes: old caches are then ignored.
-SUMMARY_VERSION = 1
-_FILE = f"summaries-v{SUMMARY_VERSION}.pickle"
+# Bump when the summary or result format changes: old caches are then ignored.
+SUMMARY_VERSION = 4
+_STATS = f"stats-v{SUMMARY_VERSION}.pickle"
+_SUMMARIES = f"summaries-v{SUMMARY_VERSION}.pickle"
+_RESULTS = f"results-v{SUMMARY_VERSION}.pickle"
+
+_BROKEN = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+           ImportError, IndexError)
 
 
 def content_hash(data: bytes) -> str:
@@ -29,52 +41,77 @@ def content_hash(data: bytes) -> str:
 @dataclass(slots=True)
 class SummaryCache:
     directory: Path | None
-    # relpath -> (mtime_ns, size, content hash)
     stats: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    # content hash -> summary
-    summaries: dict[str, ModuleSummary] = field(default_factory=dict)
-    dirty: bool = False
+    _summaries: dict[str, ModuleSummary] | None = None
+    _dirty_stats: bool = False
+    _dirty_summaries: bool = False
 
     @classmethod
     def open(cls, directory: Path | None) -> SummaryCache:
-        """Load the cache in ``directory`` (``None``: no cache). A broken cache is ignored."""
+        """Open the cache in ``directory`` (``None``: no cache at all)."""
         cache = cls(directory)
-        if directory is None:
-            return cache
-        try:
-            with (directory / _FILE).open("rb") as handle:
-                stats, summaries = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-                AttributeError, ImportError):
-            return cache
-        if isinstance(stats, dict) and isinstance(summaries, dict):
-            cache.stats, cache.summaries = stats, summaries
+        stats = cache._load(_STATS)
+        if isinstance(stats, dict):
+            cache.stats = stats
         return cache
 
-    def lookup_stat(self, relpath: str, stat: os.stat_result) -> ModuleSummary | None:
+    @property
+    def summaries(self) -> dict[str, ModuleSummary]:
+        if self._summaries is None:
+            loaded = self._load(_SUMMARIES)
+            self._summaries = loaded if isinstance(loaded, dict) else {}
+        return self._summaries
+
+    def digest_by_stat(self, relpath: str, stat: os.stat_result) -> str | None:
         known = self.stats.get(relpath)
         if known is None or known[0] != stat.st_mtime_ns or known[1] != stat.st_size:
             return None
-        return self.summaries.get(known[2])
+        return known[2]
 
-    def remember(
-        self, relpath: str, stat: os.stat_result, digest: str, summary: ModuleSummary
-    ) -> None:
-        self.stats[relpath] = (stat.st_mtime_ns, stat.st_size, digest)
+    def remember_stat(self, relpath: str, stat: os.stat_result, digest: str) -> None:
+        if self.stats.get(relpath) != (stat.st_mtime_ns, stat.st_size, digest):
+            self.stats[relpath] = (stat.st_mtime_ns, stat.st_size, digest)
+            self._dirty_stats = True
+
+    def remember_summary(self, digest: str, summary: ModuleSummary) -> None:
         self.summaries[digest] = summary
-        self.dirty = True
+        self._dirty_summaries = True
+
+    def result(self, key: str) -> Any:
+        """A stored result for ``key``, or ``None``."""
+        stored = self._load(_RESULTS)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+            return stored[1]
+        return None
+
+    def store_result(self, key: str, value: object) -> None:
+        self._dump(_RESULTS, (key, value))
 
     def save(self, live: set[str]) -> None:
-        """Write the cache atomically, keeping only entries for files that still exist."""
-        if self.directory is None:
-            return
+        """Write what changed, keeping only entries for files that still exist."""
         if set(self.stats) - live:
             self.stats = {k: v for k, v in self.stats.items() if k in live}
-            self.dirty = True
-        if not self.dirty:
+            self._dirty_stats = True
+        if self._dirty_summaries or (self._dirty_stats and self._summaries is not None):
+            keep = {v[2] for v in self.stats.values()}
+            self._dump(_SUMMARIES, {k: v for k, v in self.summaries.items() if k in keep})
+        if self._dirty_stats:
+            self._dump(_STATS, self.stats)
+        self._dirty_stats = self._dirty_summaries = False
+
+    def _load(self, name: str) -> Any:
+        if self.directory is None:
+            return None
+        try:
+            with (self.directory / name).open("rb") as handle:
+                return pickle.load(handle)
+        except _BROKEN:
+            return None
+
+    def _dump(self, name: str, value: object) -> None:
+        if self.directory is None:
             return
-        keep = {v[2] for v in self.stats.values()}
-        self.summaries = {k: v for k, v in self.summaries.items() if k in keep}
+        tmp = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
@@ -82,10 +119,10 @@ class SummaryCache:
                 ignore.write_text("# created by asyncify\n*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".pickle")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump((self.stats, self.summaries), handle, pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.directory / _FILE)
-        except OSError:
+                pickle.dump(value, handle, pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.directory / name)
+        except (OSError, pickle.PicklingError):
             # A cache that cannot be written only costs speed next time.
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
-        self.dirty = False
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

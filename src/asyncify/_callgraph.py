@@ -19,6 +19,7 @@ _CACHE_DECORATORS = frozenset({
     "functools.lru_cache", "functools.cache", "functools.cached_property",
     "cachetools.cached", "cachetools.func.ttl_cache", "cachetools.func.lru_cache",
 })
+_MAX_CHAINS = 1000
 _PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property"})
 
 
@@ -28,6 +29,7 @@ class Edge:
     callee: str
     line: int
     kind: EdgeKind = "call"
+    in_loop: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,43 @@ class CallGraph:
                     queue.append(edge.callee)
         return parent
 
+    def chains(self, roots: Iterable[str], reached: Iterable[str]) -> dict[str, int]:
+        """How many call chains lead from ``roots`` to each reached function: a static count
+        of how often it runs per request (a call in a loop counts twice, recursion once)."""
+        inside = set(reached)
+        order: list[str] = []
+        back: set[tuple[str, str]] = set()
+        state: dict[str, int] = {}  # 1: on the DFS stack, 2: done
+        for root in roots:
+            if root in state:
+                continue
+            stack = [(root, iter(self.edges.get(root, ())))]
+            state[root] = 1
+            while stack:
+                node, pending = stack[-1]
+                for edge in pending:
+                    if edge.callee not in inside:
+                        continue
+                    seen = state.get(edge.callee)
+                    if seen == 1:
+                        back.add((node, edge.callee))
+                    elif seen is None:
+                        state[edge.callee] = 1
+                        stack.append((edge.callee, iter(self.edges.get(edge.callee, ()))))
+                        break
+                else:
+                    state[node] = 2
+                    order.append(node)
+                    stack.pop()
+        count = dict.fromkeys(roots, 1)
+        for node in reversed(order):
+            here = count.get(node, 0)
+            for edge in self.edges.get(node, ()):
+                if edge.callee in inside and (node, edge.callee) not in back:
+                    gained = here * (2 if edge.in_loop else 1)
+                    count[edge.callee] = min(count.get(edge.callee, 0) + gained, _MAX_CHAINS)
+        return count
+
     def path(self, parent: dict[str, Edge | None], function: str) -> list[Edge]:
         steps: list[Edge] = []
         edge = parent.get(function)
@@ -139,11 +178,11 @@ def _add_call(
     if value is not None and value.kind == "sym":
         target = value.qname
         if target in graph.functions:
-            graph.add_edge(Edge(fn.qname, target, call.line))
+            graph.add_edge(Edge(fn.qname, target, call.line, "call", call.in_loop))
         elif target in resolver.classes:
             init = resolver.lookup_method(target, "__init__")
             if init is not None:
-                graph.add_edge(Edge(fn.qname, init, call.line))
+                graph.add_edge(Edge(fn.qname, init, call.line, "call", call.in_loop))
             for base in resolver.external_bases(target):
                 _add_site(graph, fn, base, call, "resolved")
         else:
@@ -151,7 +190,7 @@ def _add_call(
     elif value is not None and value.kind == "obj" and value.qname in resolver.classes:
         dunder = resolver.lookup_method(value.qname, "__call__")
         if dunder is not None:
-            graph.add_edge(Edge(fn.qname, dunder, call.line))
+            graph.add_edge(Edge(fn.qname, dunder, call.line, "call", call.in_loop))
     elif value is None and ref[1][0] == "a":
         receiver = _receiver_name(ref[1][1])
         method = ref[1][2]

@@ -3,6 +3,7 @@ trees) and cached by content hash."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +44,108 @@ class Index:
         return None
 
 
+class IndexBuilder:
+    """Builds the index in two steps, so an unchanged project can skip the second.
+
+    ``scan()`` stats every file (reading and hashing only those whose size or mtime changed)
+    and returns a fingerprint of the whole project's content; ``build()`` then summarizes
+    what the cache does not have, in worker processes for large trees.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        use_cache: bool = True,
+        workers: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.project = project
+        self.workers = workers
+        self.progress = progress
+        cache_dir = project.root / project.config.cache_dir if use_cache else None
+        self.cache = SummaryCache.open(cache_dir)
+        self.diagnostics: list[Diagnostic] = []
+        self._digests: dict[str, str] = {}
+        self._stats: dict[str, os.stat_result] = {}
+        self._data: dict[str, bytes] = {}
+
+    def scan(self) -> str:
+        """Hash every file's content (cheaply) and return the project's fingerprint."""
+        whole = hashlib.blake2b(digest_size=16)
+        for source in self.project.files:
+            try:
+                stat = source.path.stat()
+                digest = self.cache.digest_by_stat(source.relpath, stat)
+                if digest is None:
+                    data = source.path.read_bytes()
+                    digest = content_hash(data)
+                    self._data[source.relpath] = data
+            except OSError as exc:
+                self.diagnostics.append(Diagnostic(
+                    source.relpath, f"cannot read file: {exc.strerror or exc}",
+                    "check its permissions or exclude it"))
+                continue
+            self._stats[source.relpath] = stat
+            self._digests[source.relpath] = digest
+            whole.update(f"{source.relpath}\0{source.module}\0{digest}\n".encode())
+        return whole.hexdigest()
+
+    def build(self) -> Index:
+        if not self._digests and not self.diagnostics:
+            self.scan()
+        index = Index(self.project, diagnostics=list(self.diagnostics))
+        cache = self.cache
+        summaries: dict[str, ModuleSummary] = {}
+        todo: list[tuple[str, bytes]] = []
+        total = len(self.project.files)
+        for relpath, digest in self._digests.items():
+            known = cache.summaries.get(digest)
+            if known is not None:
+                summaries[relpath] = known
+                cache.remember_stat(relpath, self._stats[relpath], digest)
+                continue
+            data = self._data.get(relpath)
+            if data is None:
+                try:
+                    data = (self.project.root / relpath).read_bytes()
+                except OSError as exc:
+                    index.diagnostics.append(Diagnostic(
+                        relpath, f"cannot read file: {exc.strerror or exc}",
+                        "check its permissions or exclude it"))
+                    continue
+            todo.append((relpath, data))
+        if self.progress is not None:
+            self.progress(total - len(todo), total)
+        max_bytes = self.project.config.max_file_bytes
+        done = total - len(todo)
+        for loaded in _load_all(todo, max_bytes, self.workers, self.progress, done, total):
+            if loaded.summary is None:
+                assert loaded.diagnostic is not None
+                index.diagnostics.append(loaded.diagnostic)
+                continue
+            digest = self._digests[loaded.relpath]
+            cache.remember_stat(loaded.relpath, self._stats[loaded.relpath], digest)
+            cache.remember_summary(digest, loaded.summary)
+            summaries[loaded.relpath] = loaded.summary
+            index.parsed += 1
+        for source in self.project.files:
+            summary = summaries.get(source.relpath)
+            if summary is None:
+                continue
+            if source.module in index.modules:
+                other = index.modules[source.module].file.relpath
+                index.diagnostics.append(Diagnostic(
+                    source.relpath, f"module {source.module!r} is also defined by {other}; "
+                    "only the first is indexed", "exclude one of them", severity="warning"))
+                continue
+            index.modules[source.module] = Module(source.module, source, summary)
+            index.lines += summary.lines
+        cache.save({s.relpath for s in self.project.files})
+        index.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
+        return index
+
+
 def build_index(
     project: Project,
     *,
@@ -51,67 +154,7 @@ def build_index(
     progress: Progress | None = None,
 ) -> Index:
     """Summarize every file of ``project``; bad files become diagnostics, never exceptions."""
-    cache_dir = project.root / project.config.cache_dir if use_cache else None
-    cache = SummaryCache.open(cache_dir)
-    index = Index(project)
-    total = len(project.files)
-    summaries: dict[str, ModuleSummary] = {}
-    todo: list[tuple[str, bytes]] = []
-    stats: dict[str, tuple[os.stat_result, str]] = {}
-    done = 0
-    for source in project.files:
-        try:
-            stat = source.path.stat()
-            hit = cache.lookup_stat(source.relpath, stat)
-            if hit is not None:
-                summaries[source.relpath] = hit
-                done += 1
-                continue
-            data = source.path.read_bytes()
-        except OSError as exc:
-            index.diagnostics.append(Diagnostic(
-                source.relpath, f"cannot read file: {exc.strerror or exc}",
-                "check its permissions or exclude it"))
-            done += 1
-            continue
-        digest = content_hash(data)
-        known = cache.summaries.get(digest)
-        if known is not None:
-            cache.remember(source.relpath, stat, digest, known)
-            summaries[source.relpath] = known
-            done += 1
-            continue
-        stats[source.relpath] = (stat, digest)
-        todo.append((source.relpath, data))
-    if progress is not None:
-        progress(done, total)
-
-    max_bytes = project.config.max_file_bytes
-    for loaded in _load_all(todo, max_bytes, workers, progress, done, total):
-        if loaded.summary is None:
-            assert loaded.diagnostic is not None
-            index.diagnostics.append(loaded.diagnostic)
-            continue
-        stat, digest = stats[loaded.relpath]
-        cache.remember(loaded.relpath, stat, digest, loaded.summary)
-        summaries[loaded.relpath] = loaded.summary
-        index.parsed += 1
-
-    for source in project.files:
-        summary = summaries.get(source.relpath)
-        if summary is None:
-            continue
-        if source.module in index.modules:
-            other = index.modules[source.module].file.relpath
-            index.diagnostics.append(Diagnostic(
-                source.relpath, f"module {source.module!r} is also defined by {other}; "
-                "only the first is indexed", "exclude one of them", severity="warning"))
-            continue
-        index.modules[source.module] = Module(source.module, source, summary)
-        index.lines += summary.lines
-    cache.save({s.relpath for s in project.files})
-    index.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
-    return index
+    return IndexBuilder(project, use_cache=use_cache, workers=workers, progress=progress).build()
 
 
 def _load_all(

@@ -50,48 +50,75 @@ def discover(path: Path, *, config: Config | None = None) -> Project:
 
 
 def _walk(root: Path, cfg: Config) -> list[SourceFile]:
-    exclude = pathspec.GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDE, *cfg.exclude])
+    exclude = pathspec.GitIgnoreSpec.from_lines(cfg.exclude) if cfg.exclude else None
     include = pathspec.GitIgnoreSpec.from_lines(cfg.include) if cfg.include else None
-    ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    default_dirs = {pattern.rstrip("/") for pattern in DEFAULT_EXCLUDE}
     found: list[SourceFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
-        if ".gitignore" in filenames:
-            lines = (here / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-            ignores.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+    packages: dict[Path, str | None] = {}
 
-        def ignored(rel: str) -> bool:
-            if exclude.match_file(rel):
-                return True
-            return any(
-                rel.startswith(base) and spec.match_file(rel[len(base):])
-                for base, spec in ignores
-            )
-
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not ignored(f"{rel_dir}{d}/") and not (here / d).is_symlink()
+    def ignored(rel: str, ignores: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
+        if exclude is not None and exclude.match_file(rel):
+            return True
+        return any(
+            rel.startswith(base) and spec.match_file(rel[len(base):]) for base, spec in ignores
         )
-        for name in sorted(filenames):
-            if not name.endswith(".py"):
-                continue
-            rel = rel_dir + name
-            full = here / name
-            if ignored(rel) or (include is not None and not include.match_file(rel)):
-                continue
-            if full.is_symlink() and not full.resolve().is_relative_to(root):
-                continue
-            found.append(_source_file(root, full))
+
+    def visit(here: Path, rel_dir: str, ignores: list[tuple[str, pathspec.GitIgnoreSpec]]) -> None:
+        try:
+            entries = sorted(os.scandir(here), key=lambda e: e.name)
+        except OSError:
+            return
+        names = {e.name for e in entries}
+        if ".gitignore" in names:
+            text = (here / ".gitignore").read_text(encoding="utf-8", errors="replace")
+            ignores = [*ignores, (rel_dir, pathspec.GitIgnoreSpec.from_lines(text.splitlines()))]
+        is_package = "__init__.py" in names
+        for entry in entries:
+            rel = rel_dir + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in default_dirs or ignored(rel + "/", ignores):
+                    continue
+                visit(here / entry.name, rel + "/", ignores)
+            elif entry.name.endswith(".py"):
+                full = here / entry.name
+                if ignored(rel, ignores) or (include is not None and not include.match_file(rel)):
+                    continue
+                if entry.is_symlink() and not full.resolve().is_relative_to(root):
+                    continue
+                found.append(_source_file(root, full, _package_of(here, is_package, packages)))
+
+    visit(root, "", [])
     return found
 
 
-def _source_file(root: Path, path: Path) -> SourceFile:
+def _package_of(directory: Path, is_package: bool, memo: dict[Path, str | None]) -> str | None:
+    """The dotted package a directory is (``None`` when it is not a package), memoized."""
+    if directory in memo:
+        return memo[directory]
+    if not is_package:
+        memo[directory] = None
+        return None
+    parent = directory.parent
+    outer = (
+        _package_of(parent, (parent / "__init__.py").is_file(), memo)
+        if parent != directory else None
+    )
+    memo[directory] = f"{outer}.{directory.name}" if outer else directory.name
+    return memo[directory]
+
+
+def _source_file(root: Path, path: Path, package: str | None | bool = False) -> SourceFile:
+    if package is False:
+        return SourceFile(path, path.relative_to(root).as_posix(), module_name(path),
+                          path.name == "__init__.py")
+    if path.name == "__init__.py":
+        module = package or path.parent.name
+    else:
+        module = f"{package}.{path.stem}" if package else path.stem
     return SourceFile(
         path=path,
         relpath=path.relative_to(root).as_posix(),
-        module=module_name(path),
+        module=str(module),
         is_package=path.name == "__init__.py",
     )
 

@@ -81,6 +81,10 @@ class Resolver:
         self._memo: dict[tuple[str, str], Value | None] = {}
         self._active: set[tuple[str, str]] = set()
         self._mro: dict[str, list[str]] = {}
+        self._names: dict[tuple[str, str], Value | None] = {}
+        self._active_names: set[tuple[str, str]] = set()
+        self._local_tables: dict[str, dict[str, list[tuple[str, Ref, str]]]] = {}
+        self._canonical: dict[str, str] = {}
         self.imported_packages: set[str] = set()
         for module in index.modules.values():
             self._register(module)
@@ -163,6 +167,12 @@ class Resolver:
 
     def canonical(self, qname: str, depth: int = 0) -> str:
         """Follow re-exports through the project's modules; external names via the catalog."""
+        found = self._canonical.get(qname)
+        if found is None:
+            found = self._canonical[qname] = self._follow(qname, depth)
+        return found
+
+    def _follow(self, qname: str, depth: int) -> str:
         if depth > _MAX_DEPTH or qname in self.index.modules:
             return qname
         head, _, _ = qname.rpartition(".")
@@ -233,9 +243,33 @@ class Resolver:
         return None
 
     def _name(self, name: str, scope: Scope, depth: int) -> Value | None:
+        key = (scope.qname, name)
+        if key in self._names:
+            return self._names[key]
+        if key in self._active_names:
+            return None
+        self._active_names.add(key)
+        try:
+            found = self._lookup_name(name, scope, depth)
+        finally:
+            self._active_names.discard(key)
+        self._names[key] = found
+        return found
+
+    def _locals(self, scope: Scope) -> dict[str, list[tuple[str, Ref, str]]]:
+        table = self._local_tables.get(scope.qname)
+        if table is None:
+            table = {}
+            for binding in scope.fn.bindings:
+                if binding[2] != "for":
+                    table.setdefault(binding[0], []).append(binding)
+            self._local_tables[scope.qname] = table
+        return table
+
+    def _lookup_name(self, name: str, scope: Scope, depth: int) -> Value | None:
         fn = scope.fn
         if fn.qualname != "<module>" and name not in fn.global_names:
-            local = [b for b in fn.bindings if b[0] == name and b[2] != "for"]
+            local = self._locals(scope).get(name)
             if local:
                 origin = f"{scope.qname}.<locals>.{name}"
                 for _, ref, kind in local:
@@ -313,13 +347,22 @@ class Resolver:
                 return None
             self._active.add(key)
             try:
-                found = self._first(target.summary.returns, self.scope_of(target), depth)
+                found = self._annotated(target, depth) or self._first(
+                    target.summary.returns, self.scope_of(target), depth)
             finally:
                 self._active.discard(key)
             self._memo[key] = found
             return found
         returned = self.catalog.returns(qname)
         return Value("obj", returned) if returned is not None else None
+
+    def _annotated(self, fn: FunctionDef, depth: int) -> Value | None:
+        """The type a function's return annotation names, when it names a class."""
+        annotation = fn.summary.annotation
+        if annotation is None or annotation == UNKNOWN or fn.summary.yields:
+            return None
+        typ = self.resolve(annotation, self.definition_scope(fn), depth + 1)
+        return Value("obj", typ.qname) if typ is not None and typ.kind == "sym" else None
 
     def _first(self, refs: list[Ref], scope: Scope, depth: int) -> Value | None:
         for ref in refs:

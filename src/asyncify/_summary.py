@@ -59,6 +59,7 @@ class FunctionSummary:
     constructs: list[Construct] = field(default_factory=list)
     cpu_hints: list[Construct] = field(default_factory=list)
     parent: str | None = None  # the enclosing function's qualname, for a nested function
+    annotation: Ref | None = None  # the return annotation
 
 
 @dataclass(slots=True)
@@ -111,16 +112,17 @@ class _Builder:
         self.classes: dict[str, ClassSummary] = {}
         self.fn: FunctionSummary = FunctionSummary("<module>", 0, 0, False, [], [])
         self.loops = 0
+        self.range_loops = 0
         self.top_level = True
 
     # --- statements -------------------------------------------------------------------
 
     def run_body(self, body: list[ast.stmt], fn: FunctionSummary) -> None:
-        saved, saved_loops = self.fn, self.loops
-        self.fn, self.loops = fn, 0
+        saved = self.fn, self.loops, self.range_loops
+        self.fn, self.loops, self.range_loops = fn, 0, 0
         for stmt in body:
             self.stmt(stmt)
-        self.fn, self.loops = saved, saved_loops
+        self.fn, self.loops, self.range_loops = saved
 
     def stmt(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr):
@@ -217,18 +219,25 @@ class _Builder:
         iterable = self.expr(node.iter)
         if isinstance(node.target, ast.Name):
             self.fn.bindings.append((node.target.id, ("iter", iterable), "for"))
+        numeric = _is_range(node.iter)
         if self.loops >= 2:
             self.fn.cpu_hints.append(
                 Construct("nested-loops", node.lineno, "three or more nested loops")
+            )
+        elif self.loops == 1 and (numeric or self.range_loops):
+            self.fn.cpu_hints.append(
+                Construct("nested-loops", node.lineno, "nested numeric loops over range()")
             )
         if _is_big_range(node.iter):
             self.fn.cpu_hints.append(
                 Construct("big-loop", node.lineno, "loop over range() of 10,000 or more")
             )
         self.loops += 1
+        self.range_loops += numeric
         for s in node.body:
             self.stmt(s)
         self.loops -= 1
+        self.range_loops -= numeric
         for s in node.orelse:
             self.stmt(s)
 
@@ -245,6 +254,7 @@ class _Builder:
             decorators,
             _params(node.args),
             parent=parent,
+            annotation=_annotation(node.returns) if node.returns is not None else None,
         )
         self.functions[qualname] = fn
         saved, self.top_level = self.top_level, False
@@ -275,6 +285,7 @@ class _Builder:
                     isinstance(stmt, ast.AsyncFunctionDef),
                     decorators,
                     _params(stmt.args),
+                    annotation=_annotation(stmt.returns) if stmt.returns is not None else None,
                 )
                 cls.methods[stmt.name] = method
                 self.run_body(stmt.body, method)
@@ -430,6 +441,12 @@ def _annotation(node: ast.expr) -> Ref:
         base = _annotation(node.value)
         return UNKNOWN if base == UNKNOWN else ("a", base, node.attr)
     return UNKNOWN
+
+
+def _is_range(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+        node.func.id == "range"
+    )
 
 
 def _is_big_range(node: ast.expr) -> bool:

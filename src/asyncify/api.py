@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from . import __version__
 from ._callgraph import CallGraph, build_callgraph
-from ._catalog import load_catalog
+from ._catalog import Catalog, load_catalog
 from ._diagnostics import Diagnostic
-from ._index import Index, Progress, build_index
+from ._index import Index, IndexBuilder, Progress
 from ._project import discover
 from .errors import UsageError
 from .planner import Plan, build_plan
@@ -30,14 +31,22 @@ def analyse_project(
     :raises UsageError: ``path`` does not exist or holds no Python file.
     :raises ConfigError: ``[tool.asyncify]`` is invalid.
     """
+    builder, catalog, diagnostics = _start(path, use_cache, workers, progress)
+    index = builder.build()
+    graph = build_callgraph(index, catalog)
+    return index, graph, diagnostics + index.diagnostics
+
+
+def _start(
+    path: Path, use_cache: bool, workers: int | None, progress: Progress | None
+) -> tuple[IndexBuilder, Catalog, list[Diagnostic]]:
     project = discover(path)
     if not project.files:
         raise UsageError(f"no Python files under {str(path)!r} (pass the project's directory)")
     diagnostics: list[Diagnostic] = []
     catalog = load_catalog(project.config.catalog, diagnostics=diagnostics)
-    index = build_index(project, use_cache=use_cache, workers=workers, progress=progress)
-    graph = build_callgraph(index, catalog)
-    return index, graph, diagnostics + index.diagnostics
+    builder = IndexBuilder(project, use_cache=use_cache, workers=workers, progress=progress)
+    return builder, catalog, diagnostics
 
 
 def plan(
@@ -53,9 +62,19 @@ def plan(
     :raises ConfigError: ``[tool.asyncify]`` is invalid.
     """
     started = time.perf_counter()
-    index, graph, diagnostics = analyse_project(
-        path, use_cache=use_cache, workers=workers, progress=progress)
+    builder, catalog, diagnostics = _start(path, use_cache, workers, progress)
+    # An unchanged project (same files, same catalog, same asyncify) gets the stored plan.
+    key = "\0".join(["plan", __version__, catalog.fingerprint, str(path), builder.scan()])
+    cached = builder.cache.result(key) if use_cache else None
+    if isinstance(cached, Plan):
+        cached.parsed = 0
+        cached.seconds = time.perf_counter() - started
+        return cached
+    index = builder.build()
+    graph = build_callgraph(index, catalog)
     result = build_plan(graph, str(path), len(index.project.files), index.lines, index.parsed)
-    result.diagnostics = diagnostics + result.diagnostics
+    result.diagnostics = diagnostics + index.diagnostics + result.diagnostics
+    if use_cache:
+        builder.cache.store_result(key, result)
     result.seconds = time.perf_counter() - started
     return result

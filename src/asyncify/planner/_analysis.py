@@ -33,6 +33,7 @@ class BlockingCall:
     note: str
     via_hook: str | None
     path: tuple[Step, ...]
+    count: int = 1  # static count of how often it runs per request (call chains, loops x2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,10 @@ class EndpointAnalysis:
 
     @property
     def categories(self) -> dict[str, int]:
+        """Per category, how many blocking calls a request makes (static count)."""
         counts: dict[str, int] = {}
         for call in self.blocking:
-            counts[call.category] = counts.get(call.category, 0) + 1
+            counts[call.category] = counts.get(call.category, 0) + call.count
         return dict(sorted(counts.items()))
 
 
@@ -75,6 +77,7 @@ def analyse(graph: CallGraph, endpoint: Endpoint) -> EndpointAnalysis:
     seen_sites: set[tuple[str, int, int]] = set()
     for roots, hook in [(handlers, None), *((([h], h)) for h in endpoint.hooks)]:
         parent = graph.reach(roots)
+        chains = graph.chains(roots, parent)
         for function in parent:
             reached.setdefault(function, parent[function])
             for site in graph.sites.get(function, ()):
@@ -86,7 +89,9 @@ def analyse(graph: CallGraph, endpoint: Endpoint) -> EndpointAnalysis:
                     cpu.append(_finding(graph, site.function, "cpu-call", site.line,
                                         f"{site.target}: {site.operation.note}"))
                 elif site.operation.io:
-                    blocking.append(_blocking(graph, site, hook, graph.path(parent, function)))
+                    count = max(chains.get(function, 1), 1) * (2 if site.in_loop else 1)
+                    blocking.append(_blocking(
+                        graph, site, hook, graph.path(parent, function), count))
     for function in reached:
         for hint in graph.cpu_hints.get(function, ()):
             cpu.append(_finding(graph, function, hint.kind, hint.line, hint.detail))
@@ -106,7 +111,9 @@ def analyse(graph: CallGraph, endpoint: Endpoint) -> EndpointAnalysis:
     )
 
 
-def _blocking(graph: CallGraph, site: Site, hook: str | None, edges: list[Edge]) -> BlockingCall:
+def _blocking(
+    graph: CallGraph, site: Site, hook: str | None, edges: list[Edge], count: int
+) -> BlockingCall:
     steps = [_step(graph, e.caller, e.line) for e in edges]
     steps.append(_step(graph, site.function, site.line))
     fn = graph.functions[site.function]
@@ -124,6 +131,7 @@ def _blocking(graph: CallGraph, site: Site, hook: str | None, edges: list[Edge])
         note=site.operation.note,
         via_hook=hook,
         path=tuple(steps),
+        count=count,
     )
 
 

@@ -1,18 +1,21 @@
 """Score each endpoint and order the rollout in waves.
 
-- **benefit**: the I/O the endpoint waits on, weighted by category (a call in a loop counts
-  twice); async only pays where a request waits.
+- **benefit**: the I/O waits of one request, weighted by category: each blocking call counts
+  once per static call chain that reaches it (a call in a loop counts twice); async only pays
+  where a request waits.
 - **effort**: functions that must turn async, plus 3 for every construct needing a human.
 - **score** = 10 * benefit / sqrt(1 + effort), halved when CPU-heavy work would still hold the
   loop. Higher goes first.
 
-Waves: (1) endpoints that go through *shared* I/O helpers, so that those helpers are converted
-and proven once, early; (2) the other I/O endpoints; (3) I/O endpoints that need manual work or
-are CPU-heavy; (4) endpoints with no I/O, where async brings no benefit.
+Waves: (1) the fewest endpoints that, together, go through every *shared* I/O helper (picked
+greedily, most helpers covered first), so those helpers are converted and proven early;
+(2) the other I/O endpoints, which then reuse the converted helpers; (3) I/O endpoints that need
+manual work or are CPU-heavy; (4) endpoints with no I/O, where async brings no benefit.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -26,7 +29,7 @@ DEFAULT_WEIGHT = 2.0
 
 WAVES = {
     1: "shared helpers first",
-    2: "independent I/O endpoints",
+    2: "the other I/O endpoints (reusing converted helpers)",
     3: "needs manual work or CPU-heavy",
     4: "no benefit (no I/O)",
 }
@@ -57,7 +60,7 @@ def mark_shared(analyses: list[EndpointAnalysis]) -> dict[str, list[str]]:
 
 def rank(analysis: EndpointAnalysis) -> Ranking:
     benefit = sum(
-        CATEGORY_WEIGHT.get(call.category, DEFAULT_WEIGHT) * (2 if call.in_loop else 1)
+        CATEGORY_WEIGHT.get(call.category, DEFAULT_WEIGHT) * call.count
         for call in analysis.blocking
     )
     effort = len(analysis.convert) + 3 * len(analysis.manual)
@@ -72,8 +75,35 @@ def rank(analysis: EndpointAnalysis) -> Ranking:
             "needs manual work" if analysis.manual
             else "CPU-heavy: offload that part to a thread"
         )
-    elif analysis.shared:
-        wave, verdict = 1, "convert"
     else:
         wave, verdict = 2, "convert"
     return Ranking(round(score, 1), benefit, effort, wave, verdict)
+
+
+def cover_shared(
+    candidates: list[tuple[EndpointAnalysis, Ranking]], shared: set[str]
+) -> list[tuple[EndpointAnalysis, Ranking]]:
+    """Greedy set cover: the endpoints (in order) that first exercise every shared helper.
+
+    Lazy greedy: a candidate's gain only shrinks as helpers get covered, so a stale heap entry
+    is re-scored and pushed back instead of re-scoring every candidate each round.
+    """
+    uncovered = set(shared)
+    helpers = [set(a.shared) & uncovered for a, _ in candidates]
+    heap = [
+        (-len(h), -r.score, i) for i, (h, (_, r)) in enumerate(zip(helpers, candidates))
+        if h and r.wave == 2
+    ]
+    heapq.heapify(heap)
+    chosen: list[tuple[EndpointAnalysis, Ranking]] = []
+    while uncovered and heap:
+        neg_gain, neg_score, i = heapq.heappop(heap)
+        gain = len(helpers[i] & uncovered)
+        if gain == 0:
+            continue
+        if gain != -neg_gain:
+            heapq.heappush(heap, (-gain, neg_score, i))
+            continue
+        uncovered -= helpers[i]
+        chosen.append(candidates[i])
+    return chosen
