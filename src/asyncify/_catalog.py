@@ -27,7 +27,7 @@ CATEGORIES = (
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Operation:
     """A catalog entry: one callable that blocks (or burns CPU), and its async replacement."""
 

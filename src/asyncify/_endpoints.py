@@ -19,7 +19,7 @@ _SHORTCUTS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "del
 _HOOKS = {"before_request": False, "before_app_request": True}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Endpoint:
     """One URL rule as Flask would register it, with the code that serves it."""
 

@@ -9,7 +9,7 @@ from .._callgraph import CallGraph, Edge, Site
 from .._endpoints import Endpoint
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Step:
     """One hop of a call path: ``function`` (in ``file``) at ``line``."""
 
@@ -18,7 +18,7 @@ class Step:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BlockingCall:
     category: str
     operation: str
@@ -36,7 +36,7 @@ class BlockingCall:
     count: int = 1  # static count of how often it runs per request (call chains, loops x2)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """A manual-work construct or a CPU-heavy hint, located."""
 
@@ -47,7 +47,7 @@ class Finding:
     detail: str
 
 
-@dataclass(slots=True)
+@dataclass
 class EndpointAnalysis:
     endpoint: Endpoint
     blocking: list[BlockingCall]

@@ -13,14 +13,14 @@ from ._rank import WAVES, Ranking, cover_shared, mark_shared, rank
 SCHEMA = "asyncify.plan/1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PlannedEndpoint:
     analysis: EndpointAnalysis
     ranking: Ranking
     position: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Wave:
     number: int
     title: str
@@ -28,7 +28,7 @@ class Wave:
     helpers: tuple[str, ...]
 
 
-@dataclass(slots=True)
+@dataclass
 class Plan:
     root: str
     files: int

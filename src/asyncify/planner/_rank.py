@@ -35,7 +35,7 @@ WAVES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ranking:
     score: float
     benefit: float
