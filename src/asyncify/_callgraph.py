@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._catalog import Catalog, Heuristic, Operation
+from ._endpoints import REGISTRATIONS
 from ._index import Index
 from ._resolve import FunctionDef, Resolver, Scope
 from ._summary import Call, Construct, Ref
 
-EdgeKind = Literal["call", "decorator", "nested", "hook"]
+EdgeKind = Literal["call", "decorator", "nested", "callback", "property"]
 Confidence = Literal["resolved", "heuristic"]
 
 _CACHE_DECORATORS = frozenset({
@@ -160,6 +161,8 @@ def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
             if name in _PROPERTY_DECORATORS:
                 graph.manual.setdefault(fn.qname, []).append(Manual(
                     "property", fn.qname, fn.summary.line, "a property cannot be awaited"))
+        if fn.cls is not None:
+            _property_reads(graph, fn)
         _record_constructs(graph, fn)
     for body in resolver.bodies.values():
         # Module-level code runs at import time: its calls are not on any request path, but a
@@ -234,16 +237,33 @@ def _mark_callbacks(graph: CallGraph, calls: list[Call], scope: Scope, owner: st
     target=f)``, ``map(f, xs)``): if they turn async, the callee gets a coroutine."""
     resolver = graph.resolver
     for call in calls:
-        _, _, args, kwargs, _, _ = call.ref
+        _, func, args, kwargs, _, _ = call.ref
+        if func[0] == "a" and func[2] in REGISTRATIONS:
+            continue
         for arg in (*args, *(value for _, value in kwargs)):
             if arg[0] not in ("n", "a"):
                 continue
             value = resolver.resolve(arg, scope)
             if value is not None and value.kind == "sym" and value.qname in graph.functions:
+                if owner in graph.functions:
+                    # The callee will most likely call it (sorted(key=f), map(f, xs)).
+                    graph.add_edge(Edge(owner, value.qname, call.line, "callback"))
                 graph.manual.setdefault(value.qname, []).append(Manual(
                     "callback", value.qname, call.line,
                     f"passed as a value in {owner} (line {call.line}); "
                     "a sync caller would get an un-awaited coroutine", owner))
+
+
+def _property_reads(graph: CallGraph, fn: FunctionDef) -> None:
+    """``self.balance`` where ``balance`` is a property: reading it calls the getter."""
+    assert fn.cls is not None
+    resolver = graph.resolver
+    for attr, line in fn.summary.self_reads:
+        method = resolver.lookup_method(fn.cls, attr)
+        if method is None or method == fn.qname:
+            continue
+        if _PROPERTY_DECORATORS & set(resolver.decorator_names(graph.functions[method])):
+            graph.add_edge(Edge(fn.qname, method, line, "property"))
 
 
 def _record_constructs(graph: CallGraph, fn: FunctionDef) -> None:

@@ -16,7 +16,17 @@ FLASK_BLUEPRINT = "flask.Blueprint"
 VIEW_BASES = frozenset({"flask.views.MethodView", "flask.views.View"})
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SHORTCUTS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
-_HOOKS = {"before_request": False, "before_app_request": True}
+# Request hooks: name → whether a blueprint's hook applies to the whole app.
+_HOOKS = {
+    "before_request": False, "before_app_request": True,
+    "after_request": False, "after_app_request": True,
+    "teardown_request": False, "teardown_app_request": True,
+}  # fmt: skip
+# Methods of apps and blueprints that take a view or hook as a value (not a callback hazard).
+REGISTRATIONS = frozenset({
+    "route", "add_url_rule", "register_error_handler", "errorhandler", "context_processor",
+    "url_value_preprocessor", "url_defaults", "as_view", *_HOOKS,
+})
 
 
 @dataclass(frozen=True)

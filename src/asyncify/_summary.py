@@ -60,6 +60,7 @@ class FunctionSummary:
     cpu_hints: list[Construct] = field(default_factory=list)
     parent: str | None = None  # the enclosing function's qualname, for a nested function
     annotation: Ref | None = None  # the return annotation
+    self_reads: list[tuple[str, int]] = field(default_factory=list)  # self.<attr> loads
 
 
 @dataclass(slots=True)
@@ -340,7 +341,12 @@ class _Builder:
         if isinstance(node, ast.Name):
             return ("n", node.id)
         if isinstance(node, ast.Attribute):
-            return ("a", self.expr(node.value), node.attr)
+            base = node.value
+            if isinstance(base, ast.Name) and base.id == "self":
+                # A property read runs code: remember it (calls are told apart later).
+                self.fn.self_reads.append((node.attr, node.lineno))
+                return ("a", ("n", "self"), node.attr)
+            return ("a", self.expr(base), node.attr)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Constant):
@@ -358,9 +364,8 @@ class _Builder:
             self.fn.yields.append(ref if isinstance(node, ast.Yield) else ("iter", ref))
             return UNKNOWN
         if isinstance(node, ast.Subscript):
-            base = self.expr(node.value)
-            key = self.expr(node.slice)
-            return ("s", base, key)
+            container = self.expr(node.value)
+            return ("s", container, self.expr(node.slice))
         if isinstance(node, ast.Lambda):
             self.expr(node.body)
             return UNKNOWN

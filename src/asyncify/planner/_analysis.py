@@ -100,6 +100,12 @@ def analyse(graph: CallGraph, endpoint: Endpoint) -> EndpointAnalysis:
         _finding(graph, m.at or m.function, m.kind, m.line, m.detail)
         for f in convert for m in graph.manual.get(f, ())
     ]
+    # Dynamic dispatch hides calls from the analysis: report it wherever the endpoint goes.
+    manual += [
+        _finding(graph, m.at or m.function, m.kind, m.line, m.detail)
+        for f in reached if f not in graph.blocking
+        for m in graph.manual.get(f, ()) if m.kind == "dynamic-dispatch"
+    ]
     blocking.sort(key=lambda b: (len(b.path), b.file, b.line))
     return EndpointAnalysis(
         endpoint=endpoint,

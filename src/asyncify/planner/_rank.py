@@ -67,7 +67,10 @@ def rank(analysis: EndpointAnalysis) -> Ranking:
     score = 10 * benefit / math.sqrt(1 + effort)
     if analysis.cpu_hints:
         score /= 2
-    if not analysis.has_io:
+    hidden = any(m.kind == "dynamic-dispatch" for m in analysis.manual)
+    if not analysis.has_io and hidden:
+        wave, verdict = 3, "check by hand: dynamic dispatch hides its calls"
+    elif not analysis.has_io:
         wave, verdict = 4, "no benefit: no I/O" + (", CPU-bound" if analysis.cpu_hints else "")
     elif analysis.manual or analysis.cpu_hints:
         wave = 3
