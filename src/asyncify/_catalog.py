@@ -152,7 +152,9 @@ def _parse(text: str, source: str) -> Catalog:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{source}: invalid TOML: {exc} (fix the file's syntax)") from exc
-    unknown = sorted(set(data) - {"catalog", "types", "aliases", "operation", "heuristic"})
+    # [[recipe]] tables (recipes.toml) belong to the codemod engine, not to the catalog.
+    known = {"catalog", "types", "aliases", "operation", "heuristic", "recipe"}
+    unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(
             f"{source}: unknown table(s) {unknown!r} "

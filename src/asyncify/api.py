@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, _journal
 from ._callgraph import CallGraph, build_callgraph
 from ._catalog import Catalog, load_catalog
 from ._diagnostics import Diagnostic
 from ._index import Index, IndexBuilder, Progress
 from ._project import discover
+from ._recipe_run import RecipeRun, run_recipe
+from .codemods import select
 from .errors import UsageError
 from .planner import Plan, build_plan
 
-__all__ = ["analyse_project", "plan"]
+__all__ = ["analyse_project", "apply_recipe", "plan", "undo"]
 
 
 def analyse_project(
@@ -78,3 +81,34 @@ def plan(
         builder.cache.store_result(key, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def apply_recipe(
+    paths: Sequence[Path],
+    recipe: str,
+    *,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    root: Path = Path("."),
+    write: bool = False,
+    allow_dirty: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> RecipeRun:
+    """Run a recipe's rules over ``paths``; with ``write``, write the changed files
+    (atomically, journaled for :func:`undo`, never outside ``root``).
+
+    :raises UsageError: unknown recipe or rule ID, missing path, or a dirty git tree when
+        writing without ``allow_dirty``.
+    """
+    rules = select(recipe, only, skip)
+    return run_recipe(paths, rules, root=root, write=write, allow_dirty=allow_dirty,
+                      workers=workers, progress=progress)
+
+
+def undo(root: Path = Path("."), *, run: str | None = None, force: bool = False) -> list[str]:
+    """Restore the bytes the latest (or the named) apply run replaced; return the paths.
+
+    :raises UsageError: nothing to undo. :raises InputError: a file changed since (``force``).
+    """
+    return _journal.undo(root.resolve(), run=run, force=force)

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from . import api
+from . import _cli_apply, api
 from .errors import AsyncifyError
 from .planner import render_json, render_markdown, render_table
 
@@ -113,6 +113,9 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+_cli_apply.register(app)
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ def cover_shared(
     uncovered = set(shared)
     helpers = [set(a.shared) & uncovered for a, _ in candidates]
     heap = [
-        (-len(h), -r.score, i) for i, (h, (_, r)) in enumerate(zip(helpers, candidates))
+        (-len(h), -r.score, i) for i, (h, (_, r)) in enumerate(zip(helpers, candidates, strict=True))
         if h and r.wave == 2
     ]
     heapq.heapify(heap)

@@ -1,0 +1,105 @@
+"""The ``apply`` and ``undo`` commands (registered on the typer app by :mod:`asyncify.cli`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import api
+from .errors import AsyncifyError
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message.replace("\n", " ") + "\n")
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(apply)
+    app.command()(undo)
+
+
+def apply(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to rewrite.")],
+    recipe: Annotated[
+        str | None, typer.Option("--recipe", "-r", help="Run this recipe over PATHS.")
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the changes.")] = False,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Same as --write for recipes: rewrite where the "
+                           "files are.")
+    ] = False,
+    only: Annotated[list[str] | None, typer.Option(help="Run only these rule IDs.")] = None,
+    skip: Annotated[list[str] | None, typer.Option(help="Skip these rule IDs.")] = None,
+    allow_dirty: Annotated[
+        bool, typer.Option("--allow-dirty", help="Write even with uncommitted git changes.")
+    ] = False,
+    root: Annotated[
+        Path, typer.Option(help="The project root: nothing outside it is ever written.")
+    ] = Path("."),
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    json_report: Annotated[
+        bool, typer.Option("--json", help="Print the per-file results as JSON.")
+    ] = False,
+) -> None:
+    """Rewrite code. Shows a diff by default (exit 1 when something would change)."""
+    if recipe is None:
+        _say("asyncify: error: `apply ENDPOINT` is not available yet; run a recipe over files "
+             "with --recipe NAME (see docs/rules.md)")
+        raise typer.Exit(2)
+    writing = write or in_place
+    try:
+        run = api.apply_recipe(paths, recipe, only=_ids(only), skip=_ids(skip), root=root,
+                               write=writing, allow_dirty=allow_dirty, workers=workers)
+    except AsyncifyError as exc:
+        _say(f"asyncify: error: {exc}")
+        raise typer.Exit(2) from None
+    for outcome in run.outcomes:
+        if outcome.status in ("failed", "skipped"):
+            _say(f"{outcome.path}: {outcome.status}: {outcome.reason}")
+        for todo in outcome.todos:
+            _say(f"{outcome.path}:{todo.line}: {todo.rule}: {todo.message}")
+    if json_report:
+        sys.stdout.write(json.dumps({
+            "rules": run.rules,
+            "journal": run.journal,
+            "files": [
+                {"path": o.path, "status": o.status, "reason": o.reason, "rules": o.rules,
+                 "todos": [vars(t) for t in o.todos], "written": o.path in run.written}
+                for o in run.outcomes
+            ],
+        }, indent=1) + "\n")
+    elif not writing:
+        for outcome in run.outcomes:
+            sys.stdout.write(outcome.diff)
+    changed, failed = run.count("changed"), run.count("failed")
+    verb = "rewrote" if writing else "would rewrite"
+    _say(f"asyncify: {verb} {changed} file(s), {run.count('unchanged')} unchanged, "
+         f"{failed} failed, {run.count('skipped')} skipped"
+         + (f"; undo with: asyncify undo --run {run.journal}" if run.journal else ""))
+    if failed or (changed and not writing):
+        raise typer.Exit(1)
+
+
+def undo(
+    root: Annotated[Path, typer.Option(help="The project root the run wrote to.")] = Path("."),
+    run: Annotated[str | None, typer.Option(help="Undo this run (default: the latest).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Restore even files edited since.")
+    ] = False,
+) -> None:
+    """Restore the exact bytes an apply run replaced."""
+    try:
+        restored = api.undo(root, run=run, force=force)
+    except AsyncifyError as exc:
+        _say(f"asyncify: error: {exc}")
+        raise typer.Exit(2) from None
+    for path in restored:
+        _say(f"restored {path}")

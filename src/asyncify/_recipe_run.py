@@ -1,0 +1,137 @@
+"""Running a recipe over files: collect them, transform each (in worker processes for large
+sets), then write the changed ones through the journal, or not at all."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._journal import Journal
+from ._project import discover
+from ._write import inside_root, refuse_dirty
+from .codemods import Outcome, transform
+from .errors import AsyncifyError, UsageError
+
+Progress = Callable[[int, int], None]
+_PARALLEL_MIN_FILES = 40
+
+
+@dataclass
+class RecipeRun:
+    root: Path
+    rules: list[str]
+    outcomes: list[Outcome] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    journal: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def collect(paths: Sequence[Path], root: Path) -> tuple[list[tuple[str, Path]], list[Outcome]]:
+    """The .py files named or found under ``paths``, as (path relative to root, file).
+
+    :raises UsageError: a path does not exist.
+    """
+    files: dict[str, Path] = {}
+    problems: list[Outcome] = []
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"path {str(path)!r} does not exist")
+        candidates = (
+            [s.path for s in discover(path).files] if path.is_dir() else [path]
+        )
+        for candidate in candidates:
+            shown = os.path.relpath(candidate.absolute(), root)
+            try:
+                resolved = inside_root(root, candidate)
+            except AsyncifyError as exc:
+                problems.append(Outcome(shown, "skipped", str(exc).partition(": ")[2]))
+                continue
+            files.setdefault(shown, resolved)
+    return sorted(files.items()), problems
+
+
+def run_recipe(
+    paths: Sequence[Path],
+    rules: Sequence[str],
+    *,
+    root: Path,
+    write: bool,
+    allow_dirty: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> RecipeRun:
+    """Transform the files; write the changed ones when ``write`` (journaled, undoable).
+
+    :raises UsageError: a path does not exist, or the git tree is dirty and writing.
+    """
+    root = root.resolve()
+    if write:
+        refuse_dirty(root, allow_dirty)
+    files, problems = collect(paths, root)
+    run = RecipeRun(root, list(rules), outcomes=problems)
+    sources: list[tuple[str, bytes]] = []
+    for shown, path in files:
+        try:
+            sources.append((shown, path.read_bytes()))
+        except OSError as exc:
+            run.outcomes.append(Outcome(shown, "failed", f"cannot read: {exc.strerror or exc}"))
+    run.outcomes.extend(_transform_all(sources, list(rules), workers, progress))
+    run.outcomes.sort(key=lambda o: o.path)
+    originals = dict(sources)
+    for outcome in run.outcomes:
+        if outcome.status == "changed" and outcome.new is not None:
+            outcome.diff = _unified_diff(outcome.path, originals[outcome.path], outcome.new)
+    if not write:
+        return run
+    journal = Journal(root, "apply --recipe " + " ".join(rules))
+    for outcome in run.outcomes:
+        if outcome.status != "changed" or outcome.new is None:
+            continue
+        try:
+            journal.write(root / outcome.path, outcome.new)
+        except AsyncifyError as exc:
+            outcome.status, outcome.reason = "failed", str(exc).partition(": ")[2]
+            continue
+        run.written.append(outcome.path)
+    run.journal = journal.run_id if run.written else None
+    return run
+
+
+def _transform_all(
+    sources: list[tuple[str, bytes]], rules: list[str], workers: int | None,
+    progress: Progress | None,
+) -> list[Outcome]:
+    total = len(sources)
+    count = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if count <= 1 or total < _PARALLEL_MIN_FILES:
+        results = []
+        for done, (shown, data) in enumerate(sources, 1):
+            results.append(transform(shown, data, rules))
+            if progress is not None:
+                progress(done, total)
+        return results
+    results = []
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        chunk = max(1, total // (count * 4))
+        mapped = pool.map(transform, [s for s, _ in sources], [d for _, d in sources],
+                          [rules] * total, chunksize=chunk)
+        for done, outcome in enumerate(mapped, 1):
+            results.append(outcome)
+            if progress is not None:
+                progress(done, total)
+    return results
+
+
+def _unified_diff(path: str, old: bytes, new: bytes) -> str:
+    """The change as a unified diff of the decoded text (undecodable bytes shown replaced)."""
+    return "".join(difflib.unified_diff(
+        old.decode("utf-8", "replace").splitlines(keepends=True),
+        new.decode("utf-8", "replace").splitlines(keepends=True),
+        f"a/{path}", f"b/{path}",
+    ))

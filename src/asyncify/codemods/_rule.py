@@ -1,0 +1,80 @@
+"""What a rewrite rule is: a stable ID, a one-line description, an import gate, and handlers
+that the engine calls while it walks a file's syntax tree once for all rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from ._engine import Pass
+
+DOCS_BASE = "https://asyncify.readthedocs.io/en/latest/rules/"
+
+
+@dataclass(frozen=True)
+class Todo:
+    """A spot the rule would not rewrite blindly: a marker in the code and a report entry."""
+
+    rule: str
+    line: int
+    message: str
+
+    @property
+    def marker(self) -> str:
+        return f"# TODO[asyncify {self.rule}]: {self.message} — {DOCS_BASE}#{self.rule.lower()}"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A before/after pair: tests are generated from these, and so is the rule's docs section.
+    ``after`` equal to ``before`` is a no-op case, with ``why`` saying why it must not change."""
+
+    before: str
+    after: str
+    why: str = ""
+
+
+class Rule:
+    """One rewrite. Subclasses set the class attributes and define ``visit_<Node>`` /
+    ``leave_<Node>`` handlers, which receive the engine's :class:`Pass` as ``p``."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    # Top-level packages the file must import for the rule to run (empty: always runs).
+    gate: ClassVar[frozenset[str]] = frozenset()
+    examples: ClassVar[tuple[Example, ...]] = ()
+
+    def __init__(self, p: Pass) -> None:
+        self.p = p
+
+
+@dataclass
+class Registry:
+    rules: dict[str, type[Rule]] = field(default_factory=dict)
+
+    def register(self, rule: type[Rule]) -> type[Rule]:
+        if rule.id in self.rules:
+            raise ValueError(f"rule {rule.id} is registered twice")
+        self.rules[rule.id] = rule
+        return rule
+
+    def __iter__(self) -> Iterator[type[Rule]]:
+        return iter(sorted(self.rules.values(), key=lambda r: r.id))
+
+
+REGISTRY = Registry()
+register = REGISTRY.register
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` as a string, for a Name/Attribute chain; otherwise ``None``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None

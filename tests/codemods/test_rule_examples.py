@@ -1,0 +1,41 @@
+"""Every registered rule's own examples, as tests: the no-op cases first (each says why it
+must not change), then the transformed ones. Every output parses, and a second run over it
+changes nothing."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from asyncify.codemods import REGISTRY, transform
+
+CASES = [
+    pytest.param(rule.id, n, example, id=f"{rule.id}-{'noop' if example.why else 'rewrite'}-{n}")
+    for rule in REGISTRY
+    for n, example in enumerate(sorted(rule.examples, key=lambda e: not e.why))
+]
+
+
+def run(rule_id: str, source: str):
+    return transform("example.py", source.encode(), [rule_id])
+
+
+@pytest.mark.parametrize(("rule_id", "n", "example"), CASES)
+def test_example(rule_id, n, example):
+    outcome = run(rule_id, example.before)
+    if example.why:
+        assert example.after == example.before, "a no-op example must not change"
+        assert outcome.status == "unchanged", f"{example.why}: {outcome.new!r}"
+        return
+    assert outcome.status == "changed", outcome.reason
+    assert outcome.new.decode() == example.after
+    ast.parse(outcome.new)
+    again = run(rule_id, outcome.new.decode())
+    assert again.status == "unchanged", f"second run changed it:\n{again.new.decode()}"
+
+
+def test_every_rule_has_a_rewrite_and_a_noop_example():
+    for rule in REGISTRY:
+        kinds = {bool(e.why) for e in rule.examples}
+        assert kinds == {True, False}, f"{rule.id} needs both kinds of example"
