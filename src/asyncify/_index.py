@@ -3,9 +3,11 @@ trees) and cached by content hash."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -92,6 +94,10 @@ class IndexBuilder:
         return whole.hexdigest()
 
     def build(self) -> Index:
+        with paused_gc():
+            return self._build()
+
+    def _build(self) -> Index:
         if not self._digests and not self.diagnostics:
             self.scan()
         index = Index(self.project, diagnostics=list(self.diagnostics))
@@ -196,4 +202,21 @@ def _load_all(
 
 
 def _load_chunk(chunk: list[tuple[str, bytes]], max_bytes: int) -> list[Loaded]:
-    return [load(relpath, data, max_bytes) for relpath, data in chunk]
+    with paused_gc():
+        return [load(relpath, data, max_bytes) for relpath, data in chunk]
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small, long-lived objects.
+
+    Summaries hold no reference cycles worth collecting, and with the collector running the
+    index builds 2-3x slower (each collection walks every summary built so far).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

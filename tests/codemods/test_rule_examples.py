@@ -39,3 +39,14 @@ def test_every_rule_has_a_rewrite_and_a_noop_example():
     for rule in REGISTRY:
         kinds = {bool(e.why) for e in rule.examples}
         assert kinds == {True, False}, f"{rule.id} needs both kinds of example"
+
+
+def test_rules_page_is_generated_and_current():
+    from pathlib import Path
+
+    from asyncify.codemods._docs import render
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    assert page.read_text() == render(), "regenerate: python -m asyncify.codemods._docs > docs/rules.md"
+    for rule in REGISTRY:
+        assert f"### {rule.id}\n" in page.read_text(), f"{rule.id} is undocumented"

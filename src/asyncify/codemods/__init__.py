@@ -5,7 +5,7 @@ Importing this package registers every rule.
 
 from __future__ import annotations
 
-from . import stdlib
+from . import requests_httpx, stdlib
 from ._engine import Outcome, Pass, transform
 from ._recipes import Recipe, load_recipes, select
 from ._rule import DOCS_BASE, REGISTRY, Example, Rule, Todo, register
@@ -21,6 +21,7 @@ __all__ = [
     "Todo",
     "load_recipes",
     "register",
+    "requests_httpx",
     "select",
     "stdlib",
     "transform",

@@ -110,6 +110,14 @@ class Pass(cst.CSTTransformer):
         if self._pending:
             self._pending[-1].append(item)
 
+    def marked(self, rule: str, node: cst.CSTNode, message: str, updated: Any) -> Any:
+        """Like :meth:`todo`, but the marker goes on ``updated`` itself (a node with
+        ``leading_lines`` that is not a statement, e.g. an ``except`` clause)."""
+        item = Todo(rule, self.line(node), message)
+        self.todos.append(item)
+        self.fired.add(rule)
+        return _with_markers(updated, [item])
+
     def changed(self, rule: str) -> None:
         self.fired.add(rule)
 

@@ -1,0 +1,7 @@
+"""ASY2xx: requests → httpx.AsyncClient."""
+
+from __future__ import annotations
+
+from . import calls, exceptions
+
+__all__ = ["calls", "exceptions"]

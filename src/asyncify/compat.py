@@ -1,0 +1,67 @@
+"""Small runtime helpers that migrated code calls to keep the legacy behaviour exactly.
+
+The requests → httpx rewrite emits calls to these where httpx differs from requests in a way
+no keyword argument can express (semantics.md §1): a shared client per event loop instead of
+requests' module-level functions, and requests' rules for ``params``/``data`` values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+__all__ = ["http_client", "requests_params", "set_http_client"]
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def http_client() -> httpx.AsyncClient:
+    """The shared ``httpx.AsyncClient`` of the running event loop.
+
+    A client is bound to the loop that first used it, so there is one per loop: the one the
+    app's lifespan registered with :func:`set_http_client`, or one created on first use
+    (connection pooling as with a ``requests.Session``; no per-call client, which costs a TLS
+    context each time).
+
+    :raises RuntimeError: called outside a running event loop.
+    """
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        client = httpx.AsyncClient()
+        _clients[loop] = client
+    return client
+
+
+def set_http_client(client: httpx.AsyncClient) -> None:
+    """Make ``client`` the running loop's shared client (call it from the app's lifespan,
+    and close the client there on shutdown)."""
+    _clients[asyncio.get_running_loop()] = client
+
+
+def requests_params(values: Any) -> Any:
+    """``params``/``data`` as requests would send them: keys whose value is ``None`` are
+    dropped and ``True``/``False`` are sent as ``True``/``False`` (httpx sends ``a=`` and
+    ``true``). Lists of values and lists of pairs are handled the same way; strings and bytes
+    pass through."""
+    if values is None or isinstance(values, str | bytes):
+        return values
+    pairs: Iterable[tuple[Any, Any]]
+    if isinstance(values, Mapping):
+        pairs = values.items()
+    else:
+        pairs = values
+    cleaned: dict[Any, list[Any]] = {}
+    for key, value in pairs:
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if item is None:
+                continue
+            cleaned.setdefault(key, []).append(str(item) if isinstance(item, bool) else item)
+    return {k: v[0] if len(v) == 1 else v for k, v in cleaned.items()}

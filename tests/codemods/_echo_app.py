@@ -1,0 +1,42 @@
+"""A tiny upstream for the requests-vs-httpx differential tests (served by uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.routing import Route
+
+
+async def echo(request: Request) -> JSONResponse:
+    body = (await request.body()).decode()
+    return JSONResponse({"method": request.method, "query": request.url.query, "body": body,
+                         "content_type": request.headers.get("content-type", "")})
+
+
+async def redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse("/target", status_code=302)
+
+
+async def target(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"landed by {request.method}")
+
+
+async def status(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("status", status_code=int(request.path_params["code"]))
+
+
+async def slow(request: Request) -> PlainTextResponse:
+    await asyncio.sleep(float(request.query_params.get("seconds", "0.5")))
+    return PlainTextResponse("slow")
+
+
+app = Starlette(routes=[
+    Route("/echo", echo, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+    Route("/redirect", redirect, methods=["GET", "HEAD", "POST"]),
+    Route("/target", target, methods=["GET", "HEAD", "POST"]),
+    Route("/status/{code:int}", status),
+    Route("/slow", slow),
+])
