@@ -52,11 +52,7 @@ def requests_params(values: Any) -> Any:
     pass through."""
     if values is None or isinstance(values, str | bytes):
         return values
-    pairs: Iterable[tuple[Any, Any]]
-    if isinstance(values, Mapping):
-        pairs = values.items()
-    else:
-        pairs = values
+    pairs: Iterable[tuple[Any, Any]] = values.items() if isinstance(values, Mapping) else values
     cleaned: dict[Any, list[Any]] = {}
     for key, value in pairs:
         items = value if isinstance(value, list | tuple) else [value]

@@ -104,9 +104,9 @@ def translate(query: str, *, with_params: bool) -> Translation:
                 i += 2
                 continue
             region = None
-        elif region == "a quoted identifier" and ch == '"':
-            region = None
-        elif region == "a comment" and ch == "\n":
+        elif (region == "a quoted identifier" and ch == '"') or (
+            region == "a comment" and ch == "\n"
+        ):
             region = None
         elif region == "a block comment":
             if query.startswith("/*", i):

@@ -85,6 +85,8 @@ class ExceptionMapping(Rule):
             [e.value for e in updated.type.elements]
             if isinstance(updated.type, cst.Tuple) else [updated.type]
         )
+        if original.type is None:
+            return updated
         originals = (
             [e.value for e in original.type.elements]
             if isinstance(original.type, cst.Tuple) else [original.type]
