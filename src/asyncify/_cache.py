@@ -25,13 +25,17 @@ from typing import Any
 from ._summary import ModuleSummary
 
 # Bump when the summary or result format changes: old caches are then ignored.
-SUMMARY_VERSION = 5
+SUMMARY_VERSION = 6
 _STATS = f"stats-v{SUMMARY_VERSION}.pickle"
 _SUMMARIES = f"summaries-v{SUMMARY_VERSION}.pickle"
 _RESULTS = f"results-v{SUMMARY_VERSION}.pickle"
 
 _BROKEN = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
            ImportError, IndexError)
+
+
+def _results_file(slot: str) -> str:
+    return f"results-{slot}-v{SUMMARY_VERSION}.pickle" if slot else _RESULTS
 
 
 def content_hash(data: bytes) -> str:
@@ -77,15 +81,16 @@ class SummaryCache:
         self.summaries[digest] = summary
         self._dirty_summaries = True
 
-    def result(self, key: str) -> Any:
-        """A stored result for ``key``, or ``None``."""
-        stored = self._load(_RESULTS)
+    def result(self, key: str, slot: str = "") -> Any:
+        """A stored result for ``key``, or ``None``. Each ``slot`` (one per command) keeps
+        its own last result, so ``plan`` and ``check`` do not evict each other."""
+        stored = self._load(_results_file(slot))
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             return stored[1]
         return None
 
-    def store_result(self, key: str, value: object) -> None:
-        self._dump(_RESULTS, (key, value))
+    def store_result(self, key: str, value: object, slot: str = "") -> None:
+        self._dump(_results_file(slot), (key, value))
 
     def save(self, live: set[str]) -> None:
         """Write what changed, keeping only entries for files that still exist."""

@@ -22,7 +22,8 @@ DEFAULT_EXCLUDE = (
     ".asyncify-cache/",
 )
 
-_KNOWN_KEYS = {"include", "exclude", "catalog", "cache_dir", "max_file_bytes"}
+# "check" is the [tool.asyncify.check] table, read by asyncify.check's own settings.
+_KNOWN_KEYS = {"include", "exclude", "catalog", "cache_dir", "max_file_bytes", "check"}
 
 
 @dataclass(frozen=True, slots=True)

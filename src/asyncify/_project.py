@@ -107,7 +107,7 @@ def _package_of(directory: Path, is_package: bool, memo: dict[Path, str | None])
     return memo[directory]
 
 
-def _source_file(root: Path, path: Path, package: str | None | bool = False) -> SourceFile:
+def _source_file(root: Path, path: Path, package: str | bool | None = False) -> SourceFile:
     if package is False:
         return SourceFile(path, path.relative_to(root).as_posix(), module_name(path),
                           path.name == "__init__.py")

@@ -15,6 +15,7 @@ Expressions are kept as *refs*, nested tuples:
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,9 @@ UNKNOWN: Ref = ("?",)
 # A loop over range(N) with N at least this is a CPU-heavy hint.
 BIG_RANGE = 10_000
 
+# ``# asyncify: ignore`` or ``# asyncify: ignore[ASY600, ASY610]`` on a line (used by ``check``).
+_SUPPRESSION = re.compile(r"#\s*asyncify:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+
 
 @dataclass(slots=True)
 class Call:
@@ -31,6 +35,9 @@ class Call:
     line: int
     col: int
     in_loop: bool
+    # How the result is used: "await", "stmt" (dropped), "bool" (a condition), "lambda" (inside
+    # a lambda, so it runs later), or "" (anything else).
+    context: str = ""
 
 
 @dataclass(slots=True)
@@ -61,6 +68,8 @@ class FunctionSummary:
     parent: str | None = None  # the enclosing function's qualname, for a nested function
     annotation: Ref | None = None  # the return annotation
     self_reads: list[tuple[str, int]] = field(default_factory=list)  # self.<attr> loads
+    # Sync ``with`` items whose body awaits: (context expression, line, col).
+    held_across_await: list[tuple[Ref, int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -89,6 +98,8 @@ class ModuleSummary:
     functions: dict[str, FunctionSummary]
     classes: dict[str, ClassSummary]
     body: FunctionSummary  # module-level statements, as a pseudo-function "<module>"
+    # line → rule IDs silenced there by ``# asyncify: ignore[...]`` (empty: every rule).
+    suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def summarize(source: str, filename: str = "<unknown>") -> ModuleSummary:
@@ -103,7 +114,18 @@ def summarize(source: str, filename: str = "<unknown>") -> ModuleSummary:
         functions=builder.functions,
         classes=builder.classes,
         body=body,
+        suppressions=_suppressions(source) if "asyncify:" in source else {},
     )
+
+
+def _suppressions(source: str) -> dict[int, tuple[str, ...]]:
+    found: dict[int, tuple[str, ...]] = {}
+    for number, line in enumerate(source.splitlines(), 1):
+        match = _SUPPRESSION.search(line) if "asyncify:" in line else None
+        if match is not None:
+            codes = match.group(1) or ""
+            found[number] = tuple(c.strip().upper() for c in codes.split(",") if c.strip())
+    return found
 
 
 class _Builder:
@@ -114,27 +136,28 @@ class _Builder:
         self.fn: FunctionSummary = FunctionSummary("<module>", 0, 0, False, [], [])
         self.loops = 0
         self.range_loops = 0
+        self.awaits = 0
         self.top_level = True
 
     # --- statements -------------------------------------------------------------------
 
     def run_body(self, body: list[ast.stmt], fn: FunctionSummary) -> None:
-        saved = self.fn, self.loops, self.range_loops
+        saved = self.fn, self.loops, self.range_loops, self.awaits
         self.fn, self.loops, self.range_loops = fn, 0, 0
         for stmt in body:
             self.stmt(stmt)
-        self.fn, self.loops, self.range_loops = saved
+        self.fn, self.loops, self.range_loops, self.awaits = saved
 
     def stmt(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr):
-            self.expr(node.value)
+            self.used(node.value, "stmt")
         elif isinstance(node, ast.Assign):
             self.assign(node)
         elif isinstance(node, ast.Return):
             if node.value is not None:
                 self.fn.returns.append(self.expr(node.value))
         elif isinstance(node, ast.If | ast.While):
-            self.expr(node.test)
+            self.test(node.test)
             loop = isinstance(node, ast.While)
             self.loops += loop
             for s in node.body:
@@ -145,12 +168,17 @@ class _Builder:
         elif isinstance(node, ast.For | ast.AsyncFor):
             self.for_(node)
         elif isinstance(node, ast.With | ast.AsyncWith):
+            entered = []
             for item in node.items:
                 value = self.expr(item.context_expr)
+                entered.append((value, item.context_expr.lineno, item.context_expr.col_offset + 1))
                 if isinstance(item.optional_vars, ast.Name):
                     self.fn.bindings.append((item.optional_vars.id, value, "with"))
+            awaits = self.awaits
             for s in node.body:
                 self.stmt(s)
+            if self.awaits > awaits and isinstance(node, ast.With):
+                self.fn.held_across_await.extend(entered)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self.function(node)
         elif isinstance(node, ast.ClassDef):
@@ -181,7 +209,11 @@ class _Builder:
         elif isinstance(node, ast.Raise):
             if node.exc is not None:
                 self.expr(node.exc)
-        elif isinstance(node, ast.Delete | ast.Assert):
+        elif isinstance(node, ast.Assert):
+            self.test(node.test)
+            if node.msg is not None:
+                self.expr(node.msg)
+        elif isinstance(node, ast.Delete):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.expr(child)
@@ -358,7 +390,8 @@ class _Builder:
                 return ("k", tuple(item[1] for item in items))
             return ("seq", tuple(items))
         if isinstance(node, ast.Await):
-            return self.expr(node.value)
+            self.awaits += 1
+            return self.used(node.value, "await")
         if isinstance(node, ast.Yield | ast.YieldFrom):
             ref = self.expr(node.value) if node.value is not None else ("k", None)
             self.fn.yields.append(ref if isinstance(node, ast.Yield) else ("iter", ref))
@@ -367,7 +400,22 @@ class _Builder:
             container = self.expr(node.value)
             return ("s", container, self.expr(node.slice))
         if isinstance(node, ast.Lambda):
+            start = len(self.fn.calls)
             self.expr(node.body)
+            for call in self.fn.calls[start:]:
+                call.context = "lambda"
+            return UNKNOWN
+        if isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self.test(value)
+            return UNKNOWN
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            self.test(node.operand)
+            return UNKNOWN
+        if isinstance(node, ast.IfExp):
+            self.test(node.test)
+            self.expr(node.body)
+            self.expr(node.orelse)
             return UNKNOWN
         if isinstance(node, ast.NamedExpr):
             bound = self.expr(node.value)
@@ -387,6 +435,18 @@ class _Builder:
                     if isinstance(grandchild, ast.expr):
                         self.expr(grandchild)
         return UNKNOWN
+
+    def used(self, node: ast.expr, context: str) -> Ref:
+        """``node``, noting how a call's result is used (``check`` reads it)."""
+        ref = self.expr(node)
+        if isinstance(node, ast.Call) and self.fn.calls:
+            last = self.fn.calls[-1]
+            if last.line == node.lineno and last.col == node.col_offset + 1:
+                last.context = context
+        return ref
+
+    def test(self, node: ast.expr) -> Ref:
+        return self.used(node, "bool")
 
     def comprehension(self, generators: list[ast.comprehension], elts: tuple[ast.expr, ...]) -> None:
         self.loops += 1

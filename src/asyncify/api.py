@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, _journal
 from ._callgraph import CallGraph, build_callgraph
@@ -12,12 +13,16 @@ from ._catalog import Catalog, load_catalog
 from ._diagnostics import Diagnostic
 from ._index import Index, IndexBuilder, Progress
 from ._project import discover
-from ._recipe_run import RecipeRun, run_recipe
-from .codemods import select
+from .check import CheckReport, find_all, load_settings, read_baseline, subtract
+from .check import select as select_findings
 from .errors import UsageError
-from .planner import Plan, build_plan
+from .planner import Plan, build_plan, merge_profile
+from .profile import load_profiles
 
-__all__ = ["analyse_project", "apply_recipe", "plan", "undo"]
+if TYPE_CHECKING:
+    from ._recipe_run import RecipeRun
+
+__all__ = ["analyse_project", "apply_recipe", "check", "plan", "undo"]
 
 
 def analyse_project(
@@ -58,20 +63,36 @@ def plan(
     use_cache: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    profiles: Sequence[Path] = (),
+    profile_progress: Progress | None = None,
 ) -> Plan:
     """Rank the endpoints of the Flask project at ``path`` for an async migration.
 
-    :raises UsageError: ``path`` does not exist or holds no Python file.
+    ``profiles``: files (or directories of files) written by :mod:`asyncify.profile`, OTLP
+    JSON span exports or access logs; their measurements are merged into the ranking. The
+    static plan is cached on its own; profiles are merged on top on every run.
+
+    :raises UsageError: ``path`` or a profile does not exist, or ``path`` holds no Python file.
     :raises ConfigError: ``[tool.asyncify]`` is invalid.
     """
     started = time.perf_counter()
+    measured = load_profiles(profiles, profile_progress) if profiles else None
+    result = _static_plan(path, use_cache, workers, progress)
+    if measured is not None:
+        result = merge_profile(result, measured)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _static_plan(
+    path: Path, use_cache: bool, workers: int | None, progress: Progress | None
+) -> Plan:
     builder, catalog, diagnostics = _start(path, use_cache, workers, progress)
     # An unchanged project (same files, same catalog, same asyncify) gets the stored plan.
     key = "\0".join(["plan", __version__, catalog.fingerprint, str(path), builder.scan()])
     cached = builder.cache.result(key) if use_cache else None
     if isinstance(cached, Plan):
         cached.parsed = 0
-        cached.seconds = time.perf_counter() - started
         return cached
     index = builder.build()
     graph = build_callgraph(index, catalog)
@@ -79,7 +100,6 @@ def plan(
     result.diagnostics = diagnostics + index.diagnostics + result.diagnostics
     if use_cache:
         builder.cache.store_result(key, result)
-    result.seconds = time.perf_counter() - started
     return result
 
 
@@ -101,6 +121,10 @@ def apply_recipe(
     :raises UsageError: unknown recipe or rule ID, missing path, or a dirty git tree when
         writing without ``allow_dirty``.
     """
+    # libcst is imported only here: plan and check start faster without it.
+    from ._recipe_run import run_recipe
+    from .codemods import select
+
     rules = select(recipe, only, skip)
     return run_recipe(paths, rules, root=root, write=write, allow_dirty=allow_dirty,
                       workers=workers, progress=progress)
@@ -112,3 +136,51 @@ def undo(root: Path = Path("."), *, run: str | None = None, force: bool = False)
     :raises UsageError: nothing to undo. :raises InputError: a file changed since (``force``).
     """
     return _journal.undo(root.resolve(), run=run, force=force)
+
+
+def check(
+    path: Path,
+    *,
+    select_rules: Sequence[str] | None = None,
+    ignore_rules: Sequence[str] | None = None,
+    baseline: Path | None = None,
+    use_baseline: bool = True,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Lint the project at ``path`` for blocking calls reachable from async code.
+
+    ``select_rules``/``ignore_rules`` (rule IDs or prefixes) and ``baseline`` override
+    ``[tool.asyncify.check]``; findings already in the baseline are left out.
+
+    :raises UsageError: ``path`` holds no Python file, a rule code is unknown, or the
+        baseline file is unreadable.
+    :raises ConfigError: ``[tool.asyncify]`` is invalid.
+    """
+    started = time.perf_counter()
+    builder, catalog, diagnostics = _start(path, use_cache, workers, progress)
+    settings = load_settings(builder.project.root)
+    key = "\0".join(["check", __version__, catalog.fingerprint, str(path), builder.scan()])
+    cached = builder.cache.result(key, "check") if use_cache else None
+    if isinstance(cached, CheckReport):
+        report = cached
+        report.parsed = 0
+    else:
+        index = builder.build()
+        graph = build_callgraph(index, catalog)
+        report = CheckReport(str(path), find_all(graph), index.diagnostics,
+                             len(index.project.files), index.lines, parsed=index.parsed)
+        if use_cache:
+            builder.cache.store_result(key, report, "check")
+    report.diagnostics = diagnostics + report.diagnostics
+    only = settings.select if select_rules is None else tuple(select_rules)
+    skip = settings.ignore if ignore_rules is None else tuple(ignore_rules)
+    report.findings = select_findings(report.findings, only, skip)
+    known = baseline if baseline is not None else settings.baseline
+    if known is not None and use_baseline:
+        kept = subtract(report.findings, read_baseline(known))
+        report.baselined = len(report.findings) - len(kept)
+        report.findings = kept
+    report.seconds = time.perf_counter() - started
+    return report

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from . import _cli_apply, api
 from .errors import AsyncifyError
-from .planner import render_json, render_markdown, render_table
+from .planner import render_html, render_json, render_markdown, render_table
 
 app = typer.Typer(
     name="asyncify",
@@ -38,6 +38,7 @@ class PlanFormat(enum.StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 @app.command()
@@ -55,11 +56,20 @@ def plan(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes for parsing (default: cores).")
     ] = None,
+    profile: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--profile", "-p",
+            help="Measured traffic to merge into the ranking: asyncify.profile JSON Lines, OTLP "
+            "JSON spans or an access log (a directory: every *.jsonl/*.log in it). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Rank the project's endpoints by I/O profile and propose rollout waves."""
     try:
-        with _progress() as report:
-            result = api.plan(path, use_cache=not no_cache, workers=workers, progress=report)
+        with _progress() as report, _progress("reading profiles") as reading:
+            result = api.plan(path, use_cache=not no_cache, workers=workers, progress=report,
+                              profiles=profile or (), profile_progress=reading)
     except AsyncifyError as exc:
         _say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None
@@ -75,11 +85,88 @@ def plan(
             with output.open("w", encoding="utf-8") as handle:
                 render_table(result, Console(file=handle, width=200, force_terminal=False))
         return
-    text = render_json(result) if format is PlanFormat.json else render_markdown(result)
+    if format is PlanFormat.html:
+        text = render_html(result)
+    else:
+        text = render_json(result) if format is PlanFormat.json else render_markdown(result)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+class CheckFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+def _codes(value: str | None) -> list[str] | None:
+    return None if value is None else [c.strip().upper() for c in value.split(",") if c.strip()]
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="The project's root directory.")] = Path("."),
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        CheckFormat.text
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    select: Annotated[
+        str | None, typer.Option("--select", help="Only these rules (IDs or prefixes, comma "
+                                 "separated); overrides [tool.asyncify.check] select.")
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option("--ignore", help="Skip these rules (IDs or prefixes); "
+                                 "overrides [tool.asyncify.check] ignore.")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Report only findings not in this file.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option("--write-baseline",
+                                  help="Record the current findings here and exit 0.")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore the summary cache.")] = (
+        False
+    ),
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes for parsing (default: cores).")
+    ] = None,
+) -> None:
+    """Lint async code for blocking calls, also through sync helpers. Exit 1 on findings."""
+    from .check import render_json, render_sarif, render_text
+    from .check import write_baseline as store_baseline
+
+    try:
+        with _progress() as report:
+            result = api.check(
+                path, select_rules=_codes(select), ignore_rules=_codes(ignore),
+                baseline=baseline, use_baseline=write_baseline is None,
+                use_cache=not no_cache, workers=workers, progress=report,
+            )
+        if write_baseline is not None:
+            count = store_baseline(write_baseline, result.findings)
+            _say(f"asyncify: wrote {count} finding(s) to {write_baseline}")
+            return
+    except (AsyncifyError, OSError) as exc:
+        _say(f"asyncify: error: {exc}")
+        raise typer.Exit(2) from None
+    for diagnostic in result.diagnostics:
+        _say(diagnostic.render())
+    render = {CheckFormat.text: render_text, CheckFormat.json: render_json,
+              CheckFormat.sarif: render_sarif}[format]
+    text = render(result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if result.findings:
+        extra = f", {result.baselined} more in the baseline" if result.baselined else ""
+        _say(f"asyncify: {len(result.findings)} finding(s){extra}")
+        raise typer.Exit(1)
 
 
 def _say(message: str) -> None:
@@ -90,7 +177,8 @@ def _say(message: str) -> None:
 class _progress:
     """A progress bar on stderr for long scans, only when stderr is a terminal."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "indexing") -> None:
+        self._label = label
         self._bar: Progress | None = None
         self._task: TaskID | None = None
 
@@ -98,7 +186,7 @@ class _progress:
         if not err.is_terminal:
             return None
         self._bar = Progress(
-            TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), console=err,
+            TextColumn(self._label), BarColumn(), MofNCompleteColumn(), console=err,
             transient=True,
         )
         self._bar.start()

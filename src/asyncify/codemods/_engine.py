@@ -6,6 +6,7 @@ processes. It never writes; callers decide what to do with the outcome.
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,17 +14,17 @@ from typing import Any, Literal
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .._write import check_parses
 from ..errors import InputError
-from ._rule import REGISTRY, Rule, Todo
+from ._rule import REGISTRY, Rule, Todo, dotted
 
 Status = Literal["changed", "unchanged", "skipped", "failed"]
 
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\w+)|import[ \t]+([\w, \t.]+))", re.MULTILINE)
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_BUILTINS = frozenset(dir(builtins))
 
 
 @dataclass
@@ -54,13 +55,22 @@ def imported_packages(source: bytes) -> set[str]:
 
 
 class Pass(cst.CSTTransformer):
-    """Walks the tree once and hands every node to each rule that has a handler for it."""
+    """Walks the tree once and hands every node to each rule that has a handler for it.
 
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    Names are resolved from the file's own imports as the walk meets them (a parameter or a
+    local assignment shadows an import), which is what the rules need and far cheaper than
+    libcst's scope analysis; line numbers are computed only for files that get a TODO.
+    """
 
-    def __init__(self, rules: Sequence[type[Rule]], context: CodemodContext) -> None:
+    def __init__(
+        self, rules: Sequence[type[Rule]], context: CodemodContext, wrapper: MetadataWrapper
+    ) -> None:
         super().__init__()
         self.context = context
+        self._wrapper = wrapper
+        self._positions: Any = None
+        self._names: list[dict[str, str | None]] = [{}]
+        self.imports: list[tuple[str, str | None]] = []
         self.rules = [rule(self) for rule in rules]
         self.todos: list[Todo] = []
         self.fired: set[str] = set()
@@ -72,8 +82,54 @@ class Pass(cst.CSTTransformer):
     # --- for rules --------------------------------------------------------------------
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
-        """The qualified names ``node`` may refer to (``time.sleep`` for ``t.sleep``)."""
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+        """The qualified name ``node`` refers to (``time.sleep`` for ``t.sleep`` after
+        ``import time as t``), as a set (empty when unknown or shadowed)."""
+        name = dotted(node) if isinstance(node, cst.BaseExpression) else None
+        if name is None:
+            return set()
+        head, _, rest = name.partition(".")
+        for scope in reversed(self._names):
+            if head in scope:
+                target = scope[head]
+                if target is None:
+                    return set()
+                return {f"{target}.{rest}" if rest else target}
+        return {f"builtins.{name}"} if head in _BUILTINS and not rest else set()
+
+    def _bind(self, name: str, target: str | None) -> None:
+        self._names[-1][name] = target
+
+    def _record_names(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self._bind(alias.asname.name.value, full)
+                else:
+                    self._bind(full.partition(".")[0], full.partition(".")[0])
+        elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+            module = dotted(node.module) if node.module is not None else ""
+            prefix = "." * len(node.relative) + (module or "")
+            for alias in node.names:
+                leaf = dotted(alias.name) or ""
+                local = (
+                    alias.asname.name.value
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                    else leaf
+                )
+                self._bind(local, f"{prefix}.{leaf}" if prefix else leaf)
+        elif len(self._names) > 1:
+            # Inside a function: parameters and assignments shadow imported names.
+            if isinstance(node, cst.Param):
+                self._bind(node.name.value, None)
+            elif isinstance(node, cst.AssignTarget | cst.AsName) and isinstance(
+                getattr(node, "target", None) or getattr(node, "name", None), cst.Name
+            ):
+                target = node.target if isinstance(node, cst.AssignTarget) else node.name
+                assert isinstance(target, cst.Name)
+                self._bind(target.value, None)
+            elif isinstance(node, cst.For) and isinstance(node.target, cst.Name):
+                self._bind(node.target.value, None)
 
     def in_async(self) -> bool:
         return bool(self._scopes) and self._scopes[-1]
@@ -97,10 +153,15 @@ class Pass(cst.CSTTransformer):
         return cst.Await(expression=updated)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        """The line of an *original* node (positions are computed on first use)."""
+        if self._positions is None:
+            self._positions = self._wrapper.resolve(PositionProvider)
+        position = self._positions.get(node)
+        return position.start.line if position is not None else 0
 
     def need_import(self, module: str, obj: str | None = None) -> None:
-        AddImportsVisitor.add_needed_import(self.context, module, obj)
+        if (module, obj) not in self.imports:
+            self.imports.append((module, obj))
 
     def todo(self, rule: str, node: cst.CSTNode, message: str) -> None:
         """Leave a TODO marker above the statement holding ``node`` and report it."""
@@ -136,8 +197,12 @@ class Pass(cst.CSTTransformer):
         self._stack.append(node)
         if isinstance(node, cst.FunctionDef):
             self._scopes.append(node.asynchronous is not None)
+            self._names.append({})
         elif isinstance(node, cst.Lambda):
             self._scopes.append(False)
+            self._names.append({})
+        else:
+            self._record_names(node)
         if isinstance(node, _STATEMENTS):
             self._pending.append([])
         for handler in self._for("visit", node):
@@ -150,6 +215,7 @@ class Pass(cst.CSTTransformer):
             updated = handler(original_node, updated)
         if isinstance(original_node, cst.FunctionDef | cst.Lambda):
             self._scopes.pop()
+            self._names.pop()
         if isinstance(original_node, _STATEMENTS):
             pending = self._pending.pop()
             if pending and isinstance(updated, _STATEMENTS):
@@ -171,6 +237,66 @@ def _with_markers(statement: Any, todos: list[Todo]) -> Any:
     return statement.with_changes(leading_lines=[*statement.leading_lines, *added])
 
 
+def add_imports(module: cst.Module, needed: list[tuple[str, str | None]]) -> cst.Module:
+    """Add ``import m`` / ``from m import name`` at the top level unless already there:
+    after the last top-level import (or the docstring and ``__future__`` imports)."""
+    body = list(module.body)
+    have_modules: set[str] = set()
+    have_from: dict[str, int] = {}
+    insert_at = 0
+    for index, statement in enumerate(body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        first = statement.body[0] if statement.body else None
+        if isinstance(first, cst.Import):
+            have_modules.update(dotted(a.name) or "" for a in first.names if a.asname is None)
+            insert_at = index + 1
+        elif isinstance(first, cst.ImportFrom) and first.module is not None and not first.relative:
+            have_from.setdefault(dotted(first.module) or "", index)
+            insert_at = index + 1
+        elif index == 0 and isinstance(first, cst.Expr) and isinstance(
+            first.value, cst.SimpleString | cst.ConcatenatedString
+        ):
+            insert_at = 1
+    additions: list[cst.SimpleStatementLine] = []
+    from_names: dict[str, list[str]] = {}
+    for name, obj in needed:
+        if obj is None:
+            if name not in have_modules:
+                have_modules.add(name)
+                additions.append(cst.SimpleStatementLine(
+                    [cst.Import([cst.ImportAlias(_dotted_expr(name))])]))
+        else:
+            from_names.setdefault(name, []).append(obj)
+    for name, objs in from_names.items():
+        wanted = sorted(set(objs))
+        at = have_from.get(name)
+        line = body[at] if at is not None else None
+        if isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.ImportFrom):
+            imp = line.body[0]
+            if isinstance(imp.names, cst.ImportStar):
+                continue
+            present = {dotted(a.name) for a in imp.names}
+            extra = [o for o in wanted if o not in present]
+            if extra and at is not None:
+                names = [*imp.names[:-1],
+                         imp.names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT),
+                         *(cst.ImportAlias(cst.Name(o)) for o in extra)]
+                body[at] = line.with_changes(body=[imp.with_changes(names=names)])
+            continue
+        additions.append(cst.SimpleStatementLine([cst.ImportFrom(
+            module=_dotted_expr(name), names=[cst.ImportAlias(cst.Name(o)) for o in wanted])]))
+    return module.with_changes(body=[*body[:insert_at], *additions, *body[insert_at:]])
+
+
+def _dotted_expr(name: str) -> cst.Attribute | cst.Name:
+    head, *rest = name.split(".")
+    node: cst.Attribute | cst.Name = cst.Name(head)
+    for part in rest:
+        node = cst.Attribute(node, cst.Name(part))
+    return node
+
+
 def transform(path: str, source: bytes, rule_ids: Sequence[str]) -> Outcome:
     """Run the rules ``rule_ids`` over one file's bytes. Never raises for bad input."""
     imported = imported_packages(source)
@@ -189,10 +315,11 @@ def transform(path: str, source: bytes, rule_ids: Sequence[str]) -> Outcome:
         return Outcome(path, "failed", f"cannot decode source: {exc}")
     context = CodemodContext(filename=path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    rewrite = Pass(rules, context)
+    rewrite = Pass(rules, context, wrapper)
     try:
-        new_module = wrapper.visit(rewrite)
-        new_module = AddImportsVisitor(context).transform_module(new_module)
+        new_module = module.visit(rewrite)
+        if rewrite.imports:
+            new_module = add_imports(new_module, rewrite.imports)
         new = new_module.bytes
         check_parses(new, path)
     except InputError as exc:

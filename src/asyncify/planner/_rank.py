@@ -42,6 +42,8 @@ class Ranking:
     effort: int
     wave: int
     verdict: str
+    # Measured priority (``--profile``): I/O seconds async would free; None when unmeasured.
+    priority: float | None = None
 
 
 def mark_shared(analyses: list[EndpointAnalysis]) -> dict[str, list[str]]:
@@ -94,18 +96,19 @@ def cover_shared(
     uncovered = set(shared)
     helpers = [set(a.shared) & uncovered for a, _ in candidates]
     heap = [
-        (-len(h), -r.score, i) for i, (h, (_, r)) in enumerate(zip(helpers, candidates, strict=True))
+        (-len(h), r.priority is None, -(r.priority or 0.0), -r.score, i)
+        for i, (h, (_, r)) in enumerate(zip(helpers, candidates, strict=True))
         if h and r.wave == 2
     ]
     heapq.heapify(heap)
     chosen: list[tuple[EndpointAnalysis, Ranking]] = []
     while uncovered and heap:
-        neg_gain, neg_score, i = heapq.heappop(heap)
+        neg_gain, unmeasured, neg_priority, neg_score, i = heapq.heappop(heap)
         gain = len(helpers[i] & uncovered)
         if gain == 0:
             continue
         if gain != -neg_gain:
-            heapq.heappush(heap, (-gain, neg_score, i))
+            heapq.heappush(heap, (-gain, unmeasured, neg_priority, neg_score, i))
             continue
         uncovered -= helpers[i]
         chosen.append(candidates[i])

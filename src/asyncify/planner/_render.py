@@ -39,7 +39,30 @@ def to_data(plan: Plan) -> dict[str, Any]:
             for f, ids in plan.shared.items()
         ],
         "diagnostics": [d.to_json() for d in plan.diagnostics],
+        "profile": _profile(plan),
     }
+
+
+def _profile(plan: Plan) -> dict[str, Any] | None:
+    summary = plan.profile
+    if summary is None:
+        return None
+    return {
+        "requests": summary.requests,
+        "matched": summary.matched,
+        "window_s": summary.window_s,
+        "sources": [{**vars(s), "can": list(s.can), "cannot": list(s.cannot)}
+                    for s in summary.sources],
+        "unmatched": [vars(u) for u in summary.unmatched],
+    }
+
+
+def _measured(planned: PlannedEndpoint) -> dict[str, Any] | None:
+    m = planned.measured
+    if m is None:
+        return None
+    return {**vars(m), "formats": list(m.formats),
+            "wall_ms": vars(m.wall_ms) if m.wall_ms is not None else None}
 
 
 # Renderers read the plan's dataclasses through vars(): they hold plain values only (no
@@ -73,6 +96,9 @@ def _endpoint(planned: PlannedEndpoint) -> dict[str, Any]:
         "benefit": r.benefit,
         "effort": r.effort,
         "verdict": r.verdict,
+        "priority": r.priority,
+        "measured": _measured(planned),
+        "disagreements": [vars(d) for d in planned.disagreements],
     }
 
 
@@ -132,11 +158,57 @@ def render_markdown(plan: Plan) -> str:
         for c in a.cpu_hints:
             out.append(f"- CPU ({c.kind}): `{c.function}` {c.file}:{c.line}: {c.detail}")
         out.append("")
+    out += _markdown_measured(plan)
     if plan.diagnostics:
         out += ["## Problems", ""]
         out += [f"- {d.render()}" for d in plan.diagnostics]
         out.append("")
     return "\n".join(out)
+
+
+def _markdown_measured(plan: Plan) -> list[str]:
+    if plan.profile is None:
+        return []
+    out = ["## Measured", "",
+           f"{plan.profile.requests:g} requests profiled, {plan.profile.matched:g} matched.", "",
+           "| rank | methods | path | requests | p50 ms | I/O ms | CPU ms | I/O share | "
+           "priority | flags |",
+           "|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for p in plan.endpoints:
+        m, e = p.measured, p.analysis.endpoint
+        if m is None:
+            continue
+        flags = [f for f, on in (("CPU-heavy", m.cpu_heavy), ("write-heavy", m.write_heavy))
+                 if on] + [d.kind for d in p.disagreements]
+        out.append(
+            f"| {p.position} | {' '.join(e.methods)} | `{e.path}` | {m.requests:g} | "
+            f"{_opt(m.wall_ms.p50 if m.wall_ms else None)} | {_opt(m.io_ms)} | "
+            f"{_opt(m.cpu_ms)} | {_opt(m.io_share)} | {_opt(p.ranking.priority)} | "
+            f"{', '.join(flags)} |")
+    out.append("")
+    for p in plan.endpoints:
+        for d in p.disagreements:
+            out.append(f"- `{p.analysis.endpoint.id}` ({d.kind}): {d.detail}")
+    out.append("")
+    return out
+
+
+def _measured_text(p: PlannedEndpoint) -> str:
+    m = p.measured
+    if m is None:
+        return "not seen"
+    parts = [f"{m.requests:,.0f} req"]
+    if m.io_ms is not None:
+        parts.append(f"I/O {m.io_ms:.1f} ms")
+    if m.cpu_share is not None:
+        parts.append(f"CPU {m.cpu_share:.0%}")
+    if p.disagreements:
+        parts.append(f"{len(p.disagreements)} disagreement(s)")
+    return ", ".join(parts)
+
+
+def _opt(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def render_table(plan: Plan, console: Console) -> None:
@@ -151,15 +223,19 @@ def render_table(plan: Plan, console: Console) -> None:
         ("score", "right"), ("verdict", "left"),
     ]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]  # rich's literal
+    if plan.profile is not None:
+        table.add_column("measured", justify="left")
     for p in plan.endpoints:
         e = p.analysis.endpoint
         style = "dim" if not p.analysis.has_io else None
-        table.add_row(
+        cells = [
             str(p.position), str(p.ranking.wave), " ".join(e.methods), e.path,
             f"{e.id}\n{e.file}:{e.line}", _io_text(p), str(len(p.analysis.convert)),
             str(len(p.analysis.manual)), f"{p.ranking.score:g}", p.ranking.verdict,
-            style=style,
-        )
+        ]
+        if plan.profile is not None:
+            cells.append(_measured_text(p))
+        table.add_row(*cells, style=style)
     waves = Text()
     for wave in plan.waves:
         waves.append(f"Wave {wave.number} — {wave.title}: ", style="bold")
