@@ -22,9 +22,7 @@ import textwrap
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = [ROOT / "sample_projects" / "bookshop" / "bookshop",
-           ROOT / "sample_projects" / "gateway" / "gateway"]
+from plan_speed import generate
 
 NOOP = textwrap.dedent("""
     import libcst as cst
@@ -39,22 +37,9 @@ NOOP = textwrap.dedent("""
 """)
 
 
-def generate(target: Path, want_lines: int) -> tuple[int, int]:
-    sources = []
-    for package in SAMPLES:
-        for path in sorted(package.rglob("*.py")):
-            text = re.sub(r"^(\s*)def ", r"\1async def ", path.read_text(), flags=re.MULTILINE)
-            sources.append((package.name, path.relative_to(package), text))
-    per_copy = sum(text.count("\n") for _, _, text in sources)
-    copies = max(1, -(-want_lines // per_copy))
-    files = 0
-    for n in range(copies):
-        for package, rel, text in sources:
-            out = target / f"{package}_{n:04d}" / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(re.sub(rf"\b{package}\b", f"{package}_{n:04d}", text))
-            files += 1
-    return files, copies * per_copy
+def async_defs(text: str) -> str:
+    """Every ``def`` becomes ``async def``: the rules then fire on every blocking call."""
+    return re.sub(r"^(\s*)def ", r"\1async def ", text, flags=re.MULTILINE)
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -71,7 +56,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="asyncify-apply-bench-"))
     try:
         project = work / "project"
-        files, lines = generate(project, args.lines)
+        files, lines = generate(project, args.lines, async_defs)
         (work / "noop_codemod.py").write_text(NOOP)
         print(f"project: {files} files, {lines:,} lines; {os.cpu_count()} cores")
         env = {**os.environ, "PYTHONPATH": str(work)}

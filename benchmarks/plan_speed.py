@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,12 +28,15 @@ SAMPLES = [ROOT / "sample_projects" / "bookshop" / "bookshop",
            ROOT / "sample_projects" / "gateway" / "gateway"]
 
 
-def generate(target: Path, want_lines: int) -> tuple[int, int]:
-    """Copy the sample packages under new names until ``want_lines`` lines exist."""
+def generate(
+    target: Path, want_lines: int, rewrite: Callable[[str], str] = lambda text: text
+) -> tuple[int, int]:
+    """Copy the sample packages under new names until ``want_lines`` lines exist
+    (``rewrite`` is applied to each module's text first; other benchmarks share this)."""
     sources = []
     for package in SAMPLES:
         for path in sorted(package.rglob("*.py")):
-            sources.append((package.name, path.relative_to(package), path.read_text()))
+            sources.append((package.name, path.relative_to(package), rewrite(path.read_text())))
     per_copy = sum(text.count("\n") for _, _, text in sources)
     copies = max(1, -(-want_lines // per_copy))
     files = 0

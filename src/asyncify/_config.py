@@ -37,14 +37,14 @@ class Config:
     max_file_bytes: int = 2_000_000
 
 
-def load_config(root: Path) -> Config:
-    """Read ``[tool.asyncify]`` from ``root/pyproject.toml``; defaults when absent.
+def tool_table(root: Path) -> tuple[Path, dict[str, object]]:
+    """``root/pyproject.toml`` and its ``[tool.asyncify]`` table (empty when absent).
 
-    :raises ConfigError: the file is not valid TOML or a setting has the wrong type.
+    :raises ConfigError: the file is not valid TOML or the table is not a table.
     """
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
-        return Config()
+        return pyproject, {}
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -52,6 +52,17 @@ def load_config(root: Path) -> Config:
     table = data.get("tool", {}).get("asyncify", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.asyncify] must be a table, got {table!r}")
+    return pyproject, table
+
+
+def load_config(root: Path) -> Config:
+    """Read ``[tool.asyncify]`` from ``root/pyproject.toml``; defaults when absent.
+
+    :raises ConfigError: the file is not valid TOML or a setting has the wrong type.
+    """
+    pyproject, table = tool_table(root)
+    if not table:
+        return Config()
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(

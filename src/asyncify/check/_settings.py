@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._config import tool_table
 from ..errors import ConfigError
 
 _KEYS = {"select", "ignore", "baseline"}
@@ -20,14 +20,8 @@ class CheckSettings:
 
 def load_settings(root: Path) -> CheckSettings:
     """:raises ConfigError: the table has an unknown key or a value of the wrong type."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return CheckSettings()
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: invalid TOML: {exc} (fix the file's syntax)") from exc
-    table = data.get("tool", {}).get("asyncify", {}).get("check", {})
+    pyproject, tool = tool_table(root)
+    table = tool.get("check", {})
     where = f"{pyproject}: [tool.asyncify.check]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table, got {table!r}")
