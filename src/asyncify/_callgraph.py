@@ -66,10 +66,13 @@ class CallGraph:
     manual: dict[str, list[Manual]] = field(default_factory=dict)
     cpu_hints: dict[str, list[Construct]] = field(default_factory=dict)
     blocking: set[str] = field(default_factory=set)
+    # The last part of every project function's name (``get_book``, ``price``).
+    short_names: frozenset[str] = frozenset()
 
     @property
     def functions(self) -> dict[str, FunctionDef]:
         return self.resolver.functions
+
 
     def add_edge(self, edge: Edge) -> None:
         self.edges.setdefault(edge.caller, []).append(edge)
@@ -141,6 +144,7 @@ class CallGraph:
 def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
     resolver = Resolver(index, catalog)
     graph = CallGraph(resolver)
+    graph.short_names = frozenset(q.rpartition(".")[2] for q in resolver.functions)
     heuristics = [h for h in catalog.heuristics if h.requires_import in resolver.imported_packages]
     for fn in resolver.functions.values():
         scope = resolver.scope_of(fn)
@@ -236,12 +240,18 @@ def _mark_callbacks(graph: CallGraph, calls: list[Call], scope: Scope, owner: st
     """Record functions handed to other callables as values (``sorted(key=f)``, ``Thread(
     target=f)``, ``map(f, xs)``): if they turn async, the callee gets a coroutine."""
     resolver = graph.resolver
+    short_names = graph.short_names
     for call in calls:
         _, func, args, kwargs, _, _ = call.ref
         if func[0] == "a" and func[2] in REGISTRATIONS:
             continue
         for arg in (*args, *(value for _, value in kwargs)):
-            if arg[0] not in ("n", "a"):
+            # Only a name that some project function has can denote one: skip the rest
+            # without resolving them (most arguments are plain values).
+            if arg[0] == "n":
+                if arg[1] not in short_names:
+                    continue
+            elif arg[0] != "a" or arg[2] not in short_names:
                 continue
             value = resolver.resolve(arg, scope)
             if value is not None and value.kind == "sym" and value.qname in graph.functions:

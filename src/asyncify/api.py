@@ -11,7 +11,7 @@ from . import __version__, _journal
 from ._callgraph import CallGraph, build_callgraph
 from ._catalog import Catalog, load_catalog
 from ._diagnostics import Diagnostic
-from ._index import Index, IndexBuilder, Progress
+from ._index import Index, IndexBuilder, Progress, paused_gc
 from ._project import discover
 from .check import CheckReport, find_all, load_settings, read_baseline, subtract
 from .check import select as select_findings
@@ -94,9 +94,11 @@ def _static_plan(
     if isinstance(cached, Plan):
         cached.parsed = 0
         return cached
-    index = builder.build()
-    graph = build_callgraph(index, catalog)
-    result = build_plan(graph, str(path), len(index.project.files), index.lines, index.parsed)
+    with paused_gc():
+        index = builder.build()
+        graph = build_callgraph(index, catalog)
+        result = build_plan(graph, str(path), len(index.project.files), index.lines,
+                            index.parsed)
     result.diagnostics = diagnostics + index.diagnostics + result.diagnostics
     if use_cache:
         builder.cache.store_result(key, result)

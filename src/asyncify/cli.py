@@ -6,6 +6,7 @@ Data goes to stdout, messages to stderr. Exit 0 clean, 1 findings/changes, 2 usa
 from __future__ import annotations
 
 import enum
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -207,4 +208,7 @@ _cli_apply.register(app)
 
 
 def main() -> None:
+    # A command is short-lived and builds millions of small acyclic objects (summaries,
+    # refs, plan rows): the cyclic collector would only walk them again and again.
+    gc.disable()
     app()

@@ -84,8 +84,10 @@ def test_encoding_bom_and_line_endings_are_kept(tmp_path, name, data):
 
 def test_bad_files_are_reported_and_the_run_goes_on(project, tmp_path):
     pkg = project / "pkg"
-    (pkg / "broken.py").write_text("async def f(:\n    pass\n")
-    (pkg / "blob.py").write_bytes(b"import time\nx = '\xff\xfe'\n")
+    # Both would be rewritten if they were readable (async code calling time.sleep): files no
+    # rule could touch are not even parsed.
+    (pkg / "broken.py").write_text("import time\nasync def f(:\n    time.sleep(1)\n")
+    (pkg / "blob.py").write_bytes(b"import time\nasync def f():\n    time.sleep('\xff\xfe')\n")
     readonly = pkg / "readonly.py"
     readonly.write_text(ASYNC_SLEEP)
     readonly.chmod(stat.S_IRUSR)
@@ -104,7 +106,7 @@ def test_bad_files_are_reported_and_the_run_goes_on(project, tmp_path):
                for line in lines)
     assert (pkg / "tasks.py").read_text() == CONVERTED
     assert outside.read_text() == ASYNC_SLEEP
-    assert (pkg / "broken.py").read_text() == "async def f(:\n    pass\n"
+    assert (pkg / "broken.py").read_text() == "import time\nasync def f(:\n    time.sleep(1)\n"
 
 
 def test_dirty_git_tree_is_refused(project):

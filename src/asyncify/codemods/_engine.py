@@ -24,6 +24,14 @@ Status = Literal["changed", "unchanged", "skipped", "failed"]
 
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\w+)|import[ \t]+([\w, \t.]+))", re.MULTILINE)
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+# Concrete classes, so the hot path tests ``type(node) in ...`` instead of an ABC isinstance.
+_STATEMENT_TYPES = frozenset({
+    cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.With,
+    cst.FunctionDef, cst.ClassDef, cst.Match,
+})
+_NAME_TYPES = frozenset({cst.Import, cst.ImportFrom, cst.Param, cst.AssignTarget, cst.AsName,
+                         cst.For})
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda})
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -77,7 +85,7 @@ class Pass(cst.CSTTransformer):
         self._scopes: list[bool] = []  # is each enclosing function async?
         self._stack: list[cst.CSTNode] = []
         self._pending: list[list[Todo]] = []
-        self._handlers: dict[tuple[str, str], list[Callable[..., Any]]] = {}
+        self._handlers: dict[tuple[str, type], list[Callable[..., Any]]] = {}
 
     # --- for rules --------------------------------------------------------------------
 
@@ -185,25 +193,33 @@ class Pass(cst.CSTTransformer):
     # --- dispatch ---------------------------------------------------------------------
 
     def _for(self, phase: str, node: cst.CSTNode) -> list[Callable[..., Any]]:
-        key = (phase, type(node).__name__)
+        key = (phase, type(node))
         found = self._handlers.get(key)
         if found is None:
-            name = f"{phase}_{key[1]}"
+            name = f"{phase}_{key[1].__name__}"
             found = [getattr(r, name) for r in self.rules if hasattr(r, name)]
             self._handlers[key] = found
         return found
 
+    # Rules have no per-attribute hooks: skip libcst's lookup of them.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._stack.append(node)
-        if isinstance(node, cst.FunctionDef):
-            self._scopes.append(node.asynchronous is not None)
+        kind = type(node)
+        if kind is cst.FunctionDef:
+            self._scopes.append(node.asynchronous is not None)  # type: ignore[attr-defined]
             self._names.append({})
-        elif isinstance(node, cst.Lambda):
+        elif kind is cst.Lambda:
             self._scopes.append(False)
             self._names.append({})
-        else:
+        elif kind in _NAME_TYPES:
             self._record_names(node)
-        if isinstance(node, _STATEMENTS):
+        if kind in _STATEMENT_TYPES:
             self._pending.append([])
         for handler in self._for("visit", node):
             handler(node)
@@ -213,10 +229,11 @@ class Pass(cst.CSTTransformer):
         updated: Any = updated_node
         for handler in self._for("leave", original_node):
             updated = handler(original_node, updated)
-        if isinstance(original_node, cst.FunctionDef | cst.Lambda):
+        kind = type(original_node)
+        if kind in _SCOPE_TYPES:
             self._scopes.pop()
             self._names.pop()
-        if isinstance(original_node, _STATEMENTS):
+        if kind in _STATEMENT_TYPES:
             pending = self._pending.pop()
             if pending and isinstance(updated, _STATEMENTS):
                 updated = _with_markers(updated, pending)
@@ -302,10 +319,10 @@ def transform(path: str, source: bytes, rule_ids: Sequence[str]) -> Outcome:
     imported = imported_packages(source)
     rules = [
         REGISTRY.rules[rule_id] for rule_id in rule_ids
-        if not REGISTRY.rules[rule_id].gate or REGISTRY.rules[rule_id].gate & imported
+        if REGISTRY.rules[rule_id].applies_to(source, imported)
     ]
     if not rules:
-        return Outcome(path, "unchanged", "no selected rule applies (import gate)")
+        return Outcome(path, "unchanged", "no selected rule applies (import gate, triggers)")
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:

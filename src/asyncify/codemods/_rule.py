@@ -46,10 +46,24 @@ class Rule:
     title: ClassVar[str]
     # Top-level packages the file must import for the rule to run (empty: always runs).
     gate: ClassVar[frozenset[str]] = frozenset()
+    # Words one of which must appear in the file's text for the rule to possibly fire (a
+    # cheap byte search before any parsing; empty: always parse).
+    triggers: ClassVar[frozenset[str]] = frozenset()
+    # The rule only rewrites code inside ``async def``: files without one are skipped.
+    async_only: ClassVar[bool] = True
     examples: ClassVar[tuple[Example, ...]] = ()
 
     def __init__(self, p: Pass) -> None:
         self.p = p
+
+    @classmethod
+    def applies_to(cls, source: bytes, imported: set[str]) -> bool:
+        """Whether the rule could fire on ``source`` (its import gate and text triggers)."""
+        if cls.gate and not cls.gate & imported:
+            return False
+        if cls.async_only and b"async" not in source:
+            return False
+        return not cls.triggers or any(t.encode() in source for t in cls.triggers)
 
 
 @dataclass

@@ -50,6 +50,7 @@ class ModuleLevelCalls(Rule):
         "httpx.AsyncClient, with requests' defaults made explicit"
     )
     gate = frozenset({"requests"})
+    triggers = frozenset({*VERBS, "request"})
     examples = (
         Example(
             "import requests\n\ndef rates():\n    return requests.get('http://fx/rates', timeout=2).json()\n",

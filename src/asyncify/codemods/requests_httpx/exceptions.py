@@ -46,6 +46,7 @@ class ExceptionMapping(Rule):
     id = "ASY202"
     title = "except clauses for requests exceptions inside async code catch the httpx ones"
     gate = frozenset({"requests"})
+    triggers = frozenset({"except"})
     examples = (
         Example(
             "import requests\n\ndef f():\n    try:\n        pass\n"

@@ -16,6 +16,7 @@ _OPEN = frozenset({"builtins.open", "io.open", "codecs.open"})
 class FilesInAsync(Rule):
     id = "ASY503"
     title = "os.path, os and shutil file calls inside async code run through asyncio.to_thread"
+    triggers = frozenset({"open", "os.", "shutil", "path", "import os", "from os"})
     examples = (
         Example(
             "import os\n\ndef exists(p):\n    return os.path.exists(p)\n",

@@ -3,12 +3,25 @@ async code gets a TODO naming the async replacement; nothing is guessed."""
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 
 from .._rule import Example, Rule, register
 from ._catalog_names import catalog
 
 _HANDLED_ELSEWHERE = frozenset({"sleep", "subprocess", "file", "cpu", "http", "db"})
+
+
+@functools.cache
+def _trigger_words() -> frozenset[bytes]:
+    """The first part of every catalog name this rule covers (``socket``, ``smtplib``,
+    ``redis``, ``input``…): a file mentioning none of them cannot need it."""
+    ops = [*catalog().operations.values(), *catalog().wildcards.values()]
+    return frozenset(
+        (op.name.removeprefix("builtins.").split(".")[0]).encode()
+        for op in ops if op.category not in _HANDLED_ELSEWHERE
+    )
 
 
 @register
@@ -30,6 +43,10 @@ class OtherBlockingInAsync(Rule):
             "    return socket.gethostbyname(host)\n",
         ),
     )
+
+    @classmethod
+    def applies_to(cls, source: bytes, imported: set[str]) -> bool:
+        return b"async" in source and any(word in source for word in _trigger_words())
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not self.p.in_async():

@@ -12,6 +12,7 @@ class SleepInAsync(Rule):
     id = "ASY501"
     title = "time.sleep() inside async code becomes await asyncio.sleep()"
     gate = frozenset({"time"})
+    triggers = frozenset({"sleep"})
     examples = (
         Example(
             "import time\n\ndef poll():\n    time.sleep(0.5)\n",

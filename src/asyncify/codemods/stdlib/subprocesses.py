@@ -17,6 +17,7 @@ class SubprocessInAsync(Rule):
     id = "ASY502"
     title = "subprocess calls inside async code run through await asyncio.to_thread()"
     gate = frozenset({"subprocess", "os"})
+    triggers = frozenset({"subprocess", "system", "popen", "spawn", "wait"})
     examples = (
         Example(
             "import subprocess\n\ndef version():\n    return subprocess.check_output(['git', '--version'])\n",
