@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["http_client", "requests_params", "set_http_client"]
+
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
