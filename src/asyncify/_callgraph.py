@@ -31,6 +31,7 @@ class Edge:
     line: int
     kind: EdgeKind = "call"
     in_loop: bool = False
+    col: int = 0  # 1-based column of the call (0 when the edge is not a call site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,11 +186,11 @@ def _add_call(
     if value is not None and value.kind == "sym":
         target = value.qname
         if target in graph.functions:
-            graph.add_edge(Edge(fn.qname, target, call.line, "call", call.in_loop))
+            graph.add_edge(Edge(fn.qname, target, call.line, "call", call.in_loop, call.col))
         elif target in resolver.classes:
             init = resolver.lookup_method(target, "__init__")
             if init is not None:
-                graph.add_edge(Edge(fn.qname, init, call.line, "call", call.in_loop))
+                graph.add_edge(Edge(fn.qname, init, call.line, "call", call.in_loop, call.col))
             for base in resolver.external_bases(target):
                 _add_site(graph, fn, base, call, "resolved")
         else:
@@ -197,7 +198,7 @@ def _add_call(
     elif value is not None and value.kind == "obj" and value.qname in resolver.classes:
         dunder = resolver.lookup_method(value.qname, "__call__")
         if dunder is not None:
-            graph.add_edge(Edge(fn.qname, dunder, call.line, "call", call.in_loop))
+            graph.add_edge(Edge(fn.qname, dunder, call.line, "call", call.in_loop, call.col))
     elif value is None and ref[1][0] == "a":
         receiver = _receiver_name(ref[1][1])
         method = ref[1][2]

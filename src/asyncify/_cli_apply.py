@@ -45,6 +45,11 @@ def apply(
         Path, typer.Option(help="The project root: nothing outside it is ever written.")
     ] = Path("."),
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    propagate: Annotated[
+        bool, typer.Option("--propagate", help="Await propagation: turn every function whose "
+                           "blocking calls the recipe converts into async def, and await its "
+                           "call sites (ASY901/ASY902).")
+    ] = False,
     json_report: Annotated[
         bool, typer.Option("--json", help="Print the per-file results as JSON.")
     ] = False,
@@ -57,7 +62,8 @@ def apply(
     writing = write or in_place
     try:
         run = api.apply_recipe(paths, recipe, only=_ids(only), skip=_ids(skip), root=root,
-                               write=writing, allow_dirty=allow_dirty, workers=workers)
+                               write=writing, allow_dirty=allow_dirty, workers=workers,
+                               propagate=propagate)
     except AsyncifyError as exc:
         _say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None

@@ -12,9 +12,13 @@ from pathlib import Path
 
 from ._journal import Journal
 from ._project import discover
+from ._scope import conversion_contexts
 from ._write import inside_root, refuse_dirty
-from .codemods import Outcome, transform
+from .codemods import NO_CONTEXT, REGISTRY, FileContext, Outcome, transform
 from .errors import AsyncifyError, UsageError
+
+# Await propagation: added to any recipe run with ``propagate``.
+PROPAGATION = ("ASY901", "ASY902")
 
 Progress = Callable[[int, int], None]
 _PARALLEL_MIN_FILES = 40
@@ -65,8 +69,13 @@ def run_recipe(
     allow_dirty: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    propagate: bool = False,
 ) -> RecipeRun:
     """Transform the files; write the changed ones when ``write`` (journaled, undoable).
+
+    With ``propagate``, the project under ``root`` is analysed first and await propagation
+    (ASY901/ASY902) turns every function whose blocking calls the rules all convert into
+    ``async def``, awaiting its call sites across the given files.
 
     :raises UsageError: a path does not exist, or the git tree is dirty and writing.
     """
@@ -81,7 +90,12 @@ def run_recipe(
             sources.append((shown, path.read_bytes()))
         except OSError as exc:
             run.outcomes.append(Outcome(shown, "failed", f"cannot read: {exc.strerror or exc}"))
-    run.outcomes.extend(_transform_all(sources, list(rules), workers, progress))
+    contexts: dict[str, FileContext] = {}
+    if propagate:
+        rules = [*rules, *(r for r in PROPAGATION if r not in rules)]
+        contexts = _contexts(root, [shown for shown, _ in sources], rules)
+    run.rules = list(rules)
+    run.outcomes.extend(_transform_all(sources, list(rules), workers, progress, contexts))
     run.outcomes.sort(key=lambda o: o.path)
     originals = dict(sources)
     for outcome in run.outcomes:
@@ -103,16 +117,25 @@ def run_recipe(
     return run
 
 
+def _contexts(root: Path, files: list[str], rules: Sequence[str]) -> dict[str, FileContext]:
+    from .api import analyse_project
+
+    selected = [REGISTRY.rules[r] for r in rules]
+    _, graph, _ = analyse_project(root)
+    return conversion_contexts(
+        graph, files, lambda op: any(rule.converts_op(op) for rule in selected))
+
+
 def _transform_all(
     sources: list[tuple[str, bytes]], rules: list[str], workers: int | None,
-    progress: Progress | None,
+    progress: Progress | None, contexts: dict[str, FileContext],
 ) -> list[Outcome]:
     total = len(sources)
     count = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if count <= 1 or total < _PARALLEL_MIN_FILES:
         results = []
         for done, (shown, data) in enumerate(sources, 1):
-            results.append(transform(shown, data, rules))
+            results.append(transform(shown, data, rules, contexts.get(shown, NO_CONTEXT)))
             if progress is not None:
                 progress(done, total)
         return results
@@ -120,7 +143,8 @@ def _transform_all(
     with ProcessPoolExecutor(max_workers=count) as pool:
         chunk = max(1, total // (count * 4))
         mapped = pool.map(transform, [s for s, _ in sources], [d for _, d in sources],
-                          [rules] * total, chunksize=chunk)
+                          [rules] * total,
+                          [contexts.get(s, NO_CONTEXT) for s, _ in sources], chunksize=chunk)
         for done, outcome in enumerate(mapped, 1):
             results.append(outcome)
             if progress is not None:

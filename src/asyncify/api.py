@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, _journal
 from ._callgraph import CallGraph, build_callgraph
 from ._catalog import Catalog, load_catalog
+from ._config import tool_table
 from ._diagnostics import Diagnostic
 from ._index import Index, IndexBuilder, Progress, paused_gc
 from ._project import discover
@@ -21,8 +22,9 @@ from .profile import load_profiles
 
 if TYPE_CHECKING:
     from ._recipe_run import RecipeRun
+    from .verify import VerifyReport
 
-__all__ = ["analyse_project", "apply_recipe", "check", "plan", "undo"]
+__all__ = ["analyse_project", "apply_recipe", "check", "plan", "undo", "verify"]
 
 
 def analyse_project(
@@ -116,6 +118,7 @@ def apply_recipe(
     allow_dirty: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    propagate: bool = False,
 ) -> RecipeRun:
     """Run a recipe's rules over ``paths``; with ``write``, write the changed files
     (atomically, journaled for :func:`undo`, never outside ``root``).
@@ -129,7 +132,7 @@ def apply_recipe(
 
     rules = select(recipe, only, skip)
     return run_recipe(paths, rules, root=root, write=write, allow_dirty=allow_dirty,
-                      workers=workers, progress=progress)
+                      workers=workers, progress=progress, propagate=propagate)
 
 
 def undo(root: Path = Path("."), *, run: str | None = None, force: bool = False) -> list[str]:
@@ -186,3 +189,52 @@ def check(
         report.findings = kept
     report.seconds = time.perf_counter() - started
     return report
+
+
+def verify(
+    path: Path,
+    *,
+    legacy: str,
+    candidate: str,
+    samples: Path | None = None,
+    generate: bool = True,
+    endpoints: Sequence[str] = (),
+    overrides: Mapping[str, object] | None = None,
+) -> VerifyReport:
+    """Send the same requests to ``legacy`` and ``candidate`` and report every difference.
+
+    Each target is a base URL or an app spec (``wsgi:module:factory()`` under gunicorn,
+    ``asgi:module:app`` under uvicorn) started from ``path`` on a free 127.0.0.1 port.
+    Requests come from the route table of the project at ``path`` (``generate``; only the
+    ``endpoints`` ids when given) and from the ``samples`` JSON Lines file. ``overrides``
+    (same keys as ``[tool.asyncify.verify]``) replace the configured values.
+
+    :raises UsageError: a target is unreachable or a bad spec, the samples file is malformed
+        or names an unknown endpoint, or an endpoint id is unknown.
+    :raises ConfigError: ``[tool.asyncify.verify]`` (or ``overrides``) is invalid.
+    :raises ServerError: an app asyncify started exited or never answered.
+    """
+    from . import verify as _verify
+
+    _, table = tool_table(path)
+    configured = table.get("verify", {})
+    raw = {**(configured if isinstance(configured, dict) else {}), **(overrides or {})}
+    settings = _verify.parse_settings(raw, f"{path / 'pyproject.toml'} + options")
+    routes = [
+        _verify.Route(e.id, e.methods, e.path)
+        for e in (row.analysis.endpoint for row in plan(path).endpoints)
+    ]
+    known = {route.id for route in routes}
+    unknown = [ident for ident in [*endpoints, *settings.endpoints] if ident not in known]
+    if unknown:
+        raise UsageError(f"unknown endpoint id(s) {unknown!r} (see `asyncify plan {path}` for "
+                         "the ids)")
+    chosen = [r for r in routes if not endpoints or r.id in endpoints]
+    requests = _verify.from_routes(chosen, settings) if generate else []
+    if samples is not None:
+        requests += _verify.read_samples(samples, routes)
+    if not requests:
+        raise UsageError("nothing to send: no generated requests and no samples "
+                         "(pass --samples FILE or drop --no-generate)")
+    return _verify.run(requests, legacy=legacy, candidate=candidate, settings=settings,
+                       app_dir=path)

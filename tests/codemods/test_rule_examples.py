@@ -8,6 +8,7 @@ import ast
 
 import pytest
 
+from asyncify._scope import example_context
 from asyncify.codemods import REGISTRY, transform
 
 CASES = [
@@ -17,13 +18,25 @@ CASES = [
 ]
 
 
-def run(rule_id: str, source: str):
-    return transform("example.py", source.encode(), [rule_id])
+ALL = [rule.id for rule in REGISTRY]
+
+
+def converts(operation: str) -> bool:
+    return any(rule.converts_op(operation) for rule in REGISTRY)
+
+
+def run(rule_id: str, source: str, propagate: bool = False, with_rules=()):
+    if not propagate:
+        return transform("example.py", source.encode(), [*with_rules, rule_id])
+    # Await propagation examples show the whole pipeline: the project analysis decides,
+    # every rule carries it out.
+    context = example_context(source, converts)
+    return transform("example.py", source.encode(), ALL, context)
 
 
 @pytest.mark.parametrize(("rule_id", "n", "example"), CASES)
 def test_example(rule_id, n, example):
-    outcome = run(rule_id, example.before)
+    outcome = run(rule_id, example.before, example.propagate, example.with_rules)
     if example.why:
         assert example.after == example.before, "a no-op example must not change"
         assert outcome.status == "unchanged", f"{example.why}: {outcome.new!r}"
@@ -31,7 +44,7 @@ def test_example(rule_id, n, example):
     assert outcome.status == "changed", outcome.reason
     assert outcome.new.decode() == example.after
     ast.parse(outcome.new)
-    again = run(rule_id, outcome.new.decode())
+    again = run(rule_id, outcome.new.decode(), example.propagate, example.with_rules)
     assert again.status == "unchanged", f"second run changed it:\n{again.new.decode()}"
 
 

@@ -5,21 +5,25 @@ Importing this package registers every rule.
 
 from __future__ import annotations
 
-from . import requests_httpx, stdlib
-from ._engine import Outcome, Pass, transform
+from . import flask_fastapi, propagation, requests_httpx, stdlib
+from ._engine import NO_CONTEXT, FileContext, Outcome, Pass, transform
 from ._recipes import Recipe, load_recipes, select
 from ._rule import DOCS_BASE, REGISTRY, Example, Rule, Todo, register
 
 __all__ = [
     "DOCS_BASE",
+    "NO_CONTEXT",
     "REGISTRY",
     "Example",
+    "FileContext",
     "Outcome",
     "Pass",
     "Recipe",
     "Rule",
     "Todo",
+    "flask_fastapi",
     "load_recipes",
+    "propagation",
     "register",
     "requests_httpx",
     "select",

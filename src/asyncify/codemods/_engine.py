@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +33,31 @@ _NAME_TYPES = frozenset({cst.Import, cst.ImportFrom, cst.Param, cst.AssignTarget
                          cst.For})
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda})
 _BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What the project-wide analysis decided for one file: the index decides, rules rewrite.
+
+    Positions are ``(line, col)`` of call expressions as Python's ``ast`` reports them
+    (1-based line, 1-based column counted in UTF-8 bytes).
+    """
+
+    module: str = ""
+    # Functions (qualnames as the index names them: ``f``, ``C.m``, ``f.<locals>.g``) that
+    # become ``async def``.
+    make_async: frozenset[str] = frozenset()
+    # Call sites of functions that became async, to await (or to enter with ``async with`` /
+    # iterate with ``async for``).
+    await_at: frozenset[tuple[int, int]] = frozenset()
+    # Call sites, in functions that stay sync, of functions that became async: they go
+    # through the bridge.
+    bridge_at: frozenset[tuple[int, int]] = frozenset()
+    # Blocking call sites the index resolved: position → catalog operation name.
+    sites: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+
+NO_CONTEXT = FileContext()
 
 
 @dataclass
@@ -71,14 +96,23 @@ class Pass(cst.CSTTransformer):
     """
 
     def __init__(
-        self, rules: Sequence[type[Rule]], context: CodemodContext, wrapper: MetadataWrapper
+        self,
+        rules: Sequence[type[Rule]],
+        context: CodemodContext,
+        wrapper: MetadataWrapper,
+        file: FileContext = NO_CONTEXT,
     ) -> None:
         super().__init__()
         self.context = context
+        self.file = file
         self._wrapper = wrapper
+        self._lines: list[str] | None = None
+        self._qualnames: list[tuple[str, str]] = []  # ("class" | "def", name)
         self._positions: Any = None
         self._names: list[dict[str, str | None]] = [{}]
         self.imports: list[tuple[str, str | None]] = []
+        # Per-file state rules share (e.g. which local names hold converted responses).
+        self.scratch: dict[str, Any] = {}
         self.rules = [rule(self) for rule in rules]
         self.todos: list[Todo] = []
         self.fired: set[str] = set()
@@ -140,11 +174,51 @@ class Pass(cst.CSTTransformer):
                 self._bind(node.target.value, None)
 
     def in_async(self) -> bool:
+        """Whether the innermost function is (or is becoming) ``async def``."""
         return bool(self._scopes) and self._scopes[-1]
+
+    def qualname(self) -> str:
+        """The index's qualified name of the innermost function or class being walked."""
+        name = ""
+        previous = ""
+        for kind, part in self._qualnames:
+            if not name:
+                name = part
+            elif previous == "def":
+                name = f"{name}.<locals>.{part}"
+            else:
+                name = f"{name}.{part}"
+            previous = kind
+        return name
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """``(line, col)`` of an original node, as ``ast`` reports it (col: 1-based, in UTF-8
+        bytes), to match the index's positions."""
+        if self._positions is None:
+            self._positions = self._wrapper.resolve(PositionProvider)
+        found = self._positions.get(node)
+        if found is None:
+            return (0, 0)
+        line, column = found.start.line, found.start.column
+        if self._lines is None:
+            self._lines = self._wrapper.module.code.splitlines()
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return (line, len(text[:column].encode()) + 1)
+
+    def site(self, node: cst.CSTNode) -> str | None:
+        """The catalog operation the index resolved for this call, if any."""
+        if not self.file.sites:
+            return None
+        return self.file.sites.get(self.position(node))
 
     def parent(self) -> cst.CSTNode | None:
         """The parent of the node being left (call from a ``leave_`` handler)."""
         return self._stack[-2] if len(self._stack) > 1 else None
+
+    def ancestor(self, n: int) -> cst.CSTNode | None:
+        """The ``n``-th ancestor of the node being visited or left (1 is its parent), as
+        it was in the original tree."""
+        return self._stack[-1 - n] if len(self._stack) > n else None
 
     def awaited(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.Await:
         """``await updated``, parenthesized where the parent would otherwise bind tighter
@@ -212,8 +286,15 @@ class Pass(cst.CSTTransformer):
         self._stack.append(node)
         kind = type(node)
         if kind is cst.FunctionDef:
-            self._scopes.append(node.asynchronous is not None)  # type: ignore[attr-defined]
+            assert isinstance(node, cst.FunctionDef)
+            self._qualnames.append(("def", node.name.value))
+            self._scopes.append(
+                node.asynchronous is not None or self.qualname() in self.file.make_async
+            )
             self._names.append({})
+        elif kind is cst.ClassDef:
+            assert isinstance(node, cst.ClassDef)
+            self._qualnames.append(("class", node.name.value))
         elif kind is cst.Lambda:
             self._scopes.append(False)
             self._names.append({})
@@ -233,6 +314,8 @@ class Pass(cst.CSTTransformer):
         if kind in _SCOPE_TYPES:
             self._scopes.pop()
             self._names.pop()
+        if kind is cst.FunctionDef or kind is cst.ClassDef:
+            self._qualnames.pop()
         if kind in _STATEMENT_TYPES:
             pending = self._pending.pop()
             if pending and isinstance(updated, _STATEMENTS):
@@ -314,12 +397,15 @@ def _dotted_expr(name: str) -> cst.Attribute | cst.Name:
     return node
 
 
-def transform(path: str, source: bytes, rule_ids: Sequence[str]) -> Outcome:
+def transform(
+    path: str, source: bytes, rule_ids: Sequence[str], file: FileContext = NO_CONTEXT
+) -> Outcome:
     """Run the rules ``rule_ids`` over one file's bytes. Never raises for bad input."""
     imported = imported_packages(source)
     rules = [
         REGISTRY.rules[rule_id] for rule_id in rule_ids
         if REGISTRY.rules[rule_id].applies_to(source, imported)
+        or (file.make_async or file.await_at or file.bridge_at)
     ]
     if not rules:
         return Outcome(path, "unchanged", "no selected rule applies (import gate, triggers)")
@@ -332,7 +418,7 @@ def transform(path: str, source: bytes, rule_ids: Sequence[str]) -> Outcome:
         return Outcome(path, "failed", f"cannot decode source: {exc}")
     context = CodemodContext(filename=path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    rewrite = Pass(rules, context, wrapper)
+    rewrite = Pass(rules, context, wrapper, file)
     try:
         new_module = module.visit(rewrite)
         if rewrite.imports:

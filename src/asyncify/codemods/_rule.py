@@ -36,6 +36,10 @@ class Example:
     before: str
     after: str
     why: str = ""
+    # Run the project analysis on ``before`` first (await propagation needs it).
+    propagate: bool = False
+    # Other rules the example runs with (this rule builds on what they do).
+    with_rules: tuple[str, ...] = ()
 
 
 class Rule:
@@ -51,10 +55,19 @@ class Rule:
     triggers: ClassVar[frozenset[str]] = frozenset()
     # The rule only rewrites code inside ``async def``: files without one are skipped.
     async_only: ClassVar[bool] = True
+    # Catalog operations the rule turns into non-blocking code. Await propagation makes a
+    # function async only when every blocking operation it reaches is in some selected rule's
+    # ``converts``.
+    converts: ClassVar[frozenset[str]] = frozenset()
     examples: ClassVar[tuple[Example, ...]] = ()
 
     def __init__(self, p: Pass) -> None:
         self.p = p
+
+    @classmethod
+    def converts_op(cls, operation: str) -> bool:
+        """Whether the rule turns a call to this catalog operation into non-blocking code."""
+        return operation in cls.converts
 
     @classmethod
     def applies_to(cls, source: bytes, imported: set[str]) -> bool:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import calls, exceptions
+from . import calls, exceptions, responses
 
-__all__ = ["calls", "exceptions"]
+__all__ = ["calls", "exceptions", "responses"]

@@ -19,7 +19,7 @@ from .._rule import Example, Rule, register
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _POSITIONAL = {"get": ("params",), "post": ("data", "json"), "put": ("data",), "patch": ("data",)}
 _CLIENT_ONLY = ("verify", "cert", "proxies", "hooks")
-_LINK = "see docs/semantics"
+RESPONSES = "requests_httpx.responses"  # scratch key: (function, name) of httpx responses
 
 
 def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -42,6 +42,19 @@ def _is_literal_mapping(node: cst.BaseExpression) -> bool:
     return True
 
 
+def _laid_out(original: cst.Call, args: list[cst.Arg]) -> list[cst.Arg]:
+    """``args`` separated the way the original call separated its own (one per line stays
+    one per line, a trailing comma stays)."""
+    if len(original.args) < 2:
+        return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+    separator = original.args[0].comma
+    last = original.args[-1].comma
+    return [
+        *(a.with_changes(comma=separator) for a in args[:-1]),
+        args[-1].with_changes(comma=last),
+    ]
+
+
 @register
 class ModuleLevelCalls(Rule):
     id = "ASY201"
@@ -51,6 +64,7 @@ class ModuleLevelCalls(Rule):
     )
     gate = frozenset({"requests"})
     triggers = frozenset({*VERBS, "request"})
+    converts = frozenset({f"requests.{verb}" for verb in (*VERBS, "request")})
     examples = (
         Example(
             "import requests\n\ndef rates():\n    return requests.get('http://fx/rates', timeout=2).json()\n",
@@ -186,8 +200,19 @@ class ModuleLevelCalls(Rule):
         p.need_import("asyncify.compat", "http_client")
         if method is not None or (has_body and verb in ("get", "head", "options", "delete")):
             verb_arg = method if method is not None else cst.SimpleString(f'"{verb.upper()}"')
-            call = cst.Call(cst.Attribute(client, cst.Name("request")), [cst.Arg(verb_arg), *out])
+            out = [cst.Arg(verb_arg), *out]
+            attribute = "request"
         else:
-            call = cst.Call(cst.Attribute(client, cst.Name(verb)), out)
+            attribute = verb
+        call = cst.Call(cst.Attribute(client, cst.Name(attribute)), _laid_out(original, out),
+                        whitespace_before_args=original.whitespace_before_args)
+        parent = p.parent()
+        if (
+            isinstance(parent, cst.Assign) and parent.value is original
+            and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            # ASY203 rewrites the response's requests-only attributes further down.
+            p.scratch.setdefault(RESPONSES, set()).add(
+                (p.qualname(), parent.targets[0].target.value))
         p.changed(self.id)
         return p.awaited(original, call)

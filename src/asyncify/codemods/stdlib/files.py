@@ -17,6 +17,11 @@ class FilesInAsync(Rule):
     id = "ASY503"
     title = "os.path, os and shutil file calls inside async code run through asyncio.to_thread"
     triggers = frozenset({"open", "os.", "shutil", "path", "import os", "from os"})
+
+    @classmethod
+    def converts_op(cls, operation: str) -> bool:
+        return (operation in names("file") and operation not in _OPEN
+                and not operation.startswith("pathlib."))
     examples = (
         Example(
             "import os\n\ndef exists(p):\n    return os.path.exists(p)\n",

@@ -13,6 +13,7 @@ class SleepInAsync(Rule):
     title = "time.sleep() inside async code becomes await asyncio.sleep()"
     gate = frozenset({"time"})
     triggers = frozenset({"sleep"})
+    converts = frozenset({"time.sleep"})
     examples = (
         Example(
             "import time\n\ndef poll():\n    time.sleep(0.5)\n",

@@ -18,6 +18,10 @@ class SubprocessInAsync(Rule):
     title = "subprocess calls inside async code run through await asyncio.to_thread()"
     gate = frozenset({"subprocess", "os"})
     triggers = frozenset({"subprocess", "system", "popen", "spawn", "wait"})
+
+    @classmethod
+    def converts_op(cls, operation: str) -> bool:
+        return operation in names("subprocess") and not operation.startswith(tuple(_OBJECTS))
     examples = (
         Example(
             "import subprocess\n\ndef version():\n    return subprocess.check_output(['git', '--version'])\n",

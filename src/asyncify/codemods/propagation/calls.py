@@ -1,0 +1,126 @@
+"""ASY902: every call site of a function that became async is awaited — entered with
+``async with`` when it is a context manager, iterated with ``async for`` when it is a
+generator — and, from a function that stays sync, called through ``asyncify.bridge``."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .._rule import Example, Rule, register
+
+
+@register
+class AwaitCallSites(Rule):
+    id = "ASY902"
+    title = "call sites of functions that became async are awaited (async with / async for)"
+    async_only = False
+    examples = (
+        Example(
+            "import time\n\ndef fetch():\n    time.sleep(0.1)\n    return 1\n\n"
+            "def total():\n    return fetch() + fetch()\n",
+            "import time\nimport asyncio\n\nasync def fetch():\n    await asyncio.sleep(0.1)\n"
+            "    return 1\n\nasync def total():\n    return await fetch() + await fetch()\n",
+            propagate=True,
+        ),
+        Example(
+            "import time\n\ndef fetch():\n    time.sleep(0.1)\n    return {'a': 1}\n\n"
+            "def first():\n    return fetch()['a']\n",
+            "import time\nimport asyncio\n\nasync def fetch():\n    await asyncio.sleep(0.1)\n"
+            "    return {'a': 1}\n\nasync def first():\n    return (await fetch())['a']\n",
+            propagate=True,
+        ),
+        Example(
+            "import smtplib\nimport time\n\ndef notify(msg):\n    time.sleep(0.1)\n"
+            "    smtplib.SMTP('mail').send_message(msg)\n\ndef handler(msg):\n"
+            "    notify(msg)\n",
+            "import smtplib\nimport time\n\ndef notify(msg):\n    time.sleep(0.1)\n"
+            "    smtplib.SMTP('mail').send_message(msg)\n\ndef handler(msg):\n"
+            "    notify(msg)\n",
+            why="notify still blocks on SMTP, so neither it nor its caller turns async",
+            propagate=True,
+        ),
+        Example(
+            "import time\n\ndef fetch():\n    time.sleep(0.1)\n    return 1\n\n"
+            "class Report:\n    def __len__(self):\n        return fetch()\n",
+            "import time\nimport asyncio\nfrom asyncify.bridge import run_async\n\n"
+            "async def fetch():\n    await asyncio.sleep(0.1)\n    return 1\n\n"
+            "class Report:\n    def __len__(self):\n        return run_async(fetch)\n",
+            propagate=True,
+        ),
+        Example(
+            "import time\n\ndef rows():\n    time.sleep(0.1)\n    yield 1\n\n"
+            "def consume():\n    out = []\n    for row in rows():\n        out.append(row)\n"
+            "    return out\n",
+            "import time\nimport asyncio\n\nasync def rows():\n    await asyncio.sleep(0.1)\n"
+            "    yield 1\n\nasync def consume():\n    out = []\n    async for row in rows():\n"
+            "        out.append(row)\n    return out\n",
+            propagate=True,
+        ),
+    )
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        file = self.p.file
+        if not (file.await_at or file.bridge_at):
+            return updated
+        position = self.p.position(original)
+        parent = self.p.parent()
+        if position in file.await_at:
+            if isinstance(parent, cst.WithItem) and parent.item is original:
+                return updated  # the with statement becomes async with
+            if isinstance(parent, cst.For) and parent.iter is original:
+                return updated  # the loop becomes async for
+            if not self.p.in_async():
+                self.p.todo(self.id, original, "calls a function that became async from "
+                            "code that stays sync; await it, or call it through "
+                            "asyncify.bridge.run_async")
+                return updated
+            self.p.changed(self.id)
+            return self.p.awaited(original, updated)
+        if position in file.bridge_at:
+            self.p.need_import("asyncify.bridge", "run_async")
+            self.p.changed(self.id)
+            return cst.Call(cst.Name("run_async"), [cst.Arg(updated.func), *updated.args])
+        return updated
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
+        if original.asynchronous is not None or not self.p.file.await_at:
+            return updated
+        flags = [
+            isinstance(item.item, cst.Call)
+            and self.p.position(item.item) in self.p.file.await_at
+            for item in original.items
+        ]
+        if not any(flags) or not self.p.in_async():
+            return updated
+        self.p.changed(self.id)
+        if all(flags):
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        # Mixed sync and async context managers: nest them, keeping their order.
+        groups: list[tuple[bool, list[cst.WithItem]]] = []
+        for flag, item in zip(flags, updated.items, strict=True):
+            if groups and groups[-1][0] == flag:
+                groups[-1][1].append(item)
+            else:
+                groups.append((flag, [item]))
+        body = updated.body
+        for flag, items in reversed(groups[1:]):
+            items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            inner = cst.With(items=items, body=body,
+                             asynchronous=cst.Asynchronous() if flag else None)
+            body = cst.IndentedBlock(body=[inner])
+        first_flag, first_items = groups[0]
+        first_items[-1] = first_items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(items=first_items, body=body,
+                                    asynchronous=cst.Asynchronous() if first_flag else None)
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
+        if (
+            original.asynchronous is None
+            and isinstance(original.iter, cst.Call)
+            and self.p.file.await_at
+            and self.p.in_async()
+            and self.p.position(original.iter) in self.p.file.await_at
+        ):
+            self.p.changed(self.id)
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated

@@ -1,0 +1,61 @@
+"""ASY901: a function the analysis chose becomes ``async def``."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .._rule import Example, Rule, register
+
+_CONTEXT_MANAGERS = {"contextlib.contextmanager": "asynccontextmanager"}
+
+
+@register
+class MakeAsync(Rule):
+    id = "ASY901"
+    title = (
+        "a function whose every blocking call is converted becomes async def "
+        "(@contextmanager becomes @asynccontextmanager)"
+    )
+    async_only = False
+    examples = (
+        Example(
+            "import time\n\ndef pause():\n    time.sleep(1)\n\ndef pure(x):\n    return x + 1\n",
+            "import time\nimport asyncio\n\nasync def pause():\n    await asyncio.sleep(1)\n\n"
+            "def pure(x):\n    return x + 1\n",
+            propagate=True,
+        ),
+        Example(
+            "import smtplib\n\ndef send(msg):\n    smtplib.SMTP('mail').send_message(msg)\n",
+            "import smtplib\n\ndef send(msg):\n    smtplib.SMTP('mail').send_message(msg)\n",
+            why="SMTP is not converted: a function still blocking must stay sync",
+            propagate=True,
+        ),
+        Example(
+            "import time\nfrom contextlib import contextmanager\n\n@contextmanager\n"
+            "def slowly():\n    time.sleep(0.1)\n    yield\n\ndef work():\n"
+            "    with slowly():\n        return 1\n",
+            "import time\nfrom contextlib import contextmanager, asynccontextmanager\n"
+            "import asyncio\n\n@asynccontextmanager\nasync def slowly():\n"
+            "    await asyncio.sleep(0.1)\n    yield\n\nasync def work():\n"
+            "    async with slowly():\n        return 1\n",
+            propagate=True,
+        ),
+    )
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if updated.asynchronous is not None or self.p.qualname() not in self.p.file.make_async:
+            return updated
+        decorators = []
+        for decorator in updated.decorators:
+            target = decorator.decorator
+            names = self.p.qualified(target)
+            replacement = next((_CONTEXT_MANAGERS[n] for n in names if n in _CONTEXT_MANAGERS),
+                               None)
+            if replacement is not None:
+                self.p.need_import("contextlib", replacement)
+                decorator = decorator.with_changes(decorator=cst.Name(replacement))
+            decorators.append(decorator)
+        self.p.changed(self.id)
+        return updated.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators)
