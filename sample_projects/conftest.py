@@ -2,7 +2,7 @@
 session, the fake upstream services, and the app under test served for real.
 
 The app under test is chosen per project by an environment variable holding an app spec
-(see ``harness.AppSpec``): ``BOOKSHOP_APP`` and ``GATEWAY_APP``, defaulting to the legacy
+(see ``asyncify.verify.AppSpec``): ``BOOKSHOP_APP`` and ``GATEWAY_APP``, defaulting to the legacy
 Flask apps under gunicorn, e.g. ``BOOKSHOP_APP=asgi:bookshop_async.main:app`` serves a
 migrated app with uvicorn instead.
 """
@@ -107,7 +107,7 @@ def serve_app(server_logs: Path) -> Callable[..., contextlib.AbstractContextMana
                 spec, project_dir=project_dir, env=env, ready_path=ready_path, log_dir=server_logs
             ) as server:
                 yield server.url
-        except (ValueError, harness.ServerError) as exc:
+        except (harness.UsageError, harness.ServerError) as exc:
             problem = f"{spec_variable}={text!r}: {exc}"
         if problem:
             pytest.fail(problem, pytrace=False)

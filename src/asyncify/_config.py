@@ -22,8 +22,8 @@ DEFAULT_EXCLUDE = (
     ".asyncify-cache/",
 )
 
-# "check" is the [tool.asyncify.check] table, read by asyncify.check's own settings.
-_KNOWN_KEYS = {"include", "exclude", "catalog", "cache_dir", "max_file_bytes", "check"}
+# "check" and "verify" are the tables read by asyncify.check and asyncify.verify themselves.
+_KNOWN_KEYS = {"include", "exclude", "catalog", "cache_dir", "max_file_bytes", "check", "verify"}
 
 
 @dataclass(frozen=True, slots=True)

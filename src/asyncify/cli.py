@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from . import _cli_apply, api
+from . import _cli_apply, _cli_verify, api
 from .errors import AsyncifyError
 from .planner import render_html, render_json, render_markdown, render_table
 
@@ -205,6 +205,7 @@ class _progress:
 
 
 _cli_apply.register(app)
+_cli_verify.register(app)
 
 
 def main() -> None:

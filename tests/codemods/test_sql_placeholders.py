@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asyncify.codemods.psycopg2 import translate
+from asyncify.compat import pg_args
 
 DSN = os.environ.get("ASYNCIFY_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -113,3 +114,45 @@ def test_fixed_cases(query, with_params, expected, names):
 ])
 def test_unworkable_queries_are_reported_not_guessed(query, problem):
     assert any(problem in p for p in translate(query, with_params=True).problems)
+
+
+@pytest.mark.parametrize(("query", "expected", "arrays"), [
+    ("SELECT 1 FROM t WHERE id IN %s", "SELECT 1 FROM t WHERE id = ANY($1)", (1,)),
+    ("WHERE a = %s AND b NOT\n IN %s", "WHERE a = $1 AND b <> ALL($2)", (2,)),
+    ("WHERE b in (%s, %s)", "WHERE b in ($1, $2)", ()),  # a literal list stays
+    ("FROM a JOIN %s", "FROM a JOIN $1", ()),  # JOIN is not IN
+])
+def test_in_lists_become_arrays(query, expected, arrays):
+    translation = translate(query, with_params=True)
+    assert (translation.query, translation.arrays) == (expected, arrays)
+
+
+def test_in_list_matches_psycopg2(databases):
+    sync, loop, conn = databases
+    query = "SELECT count(*) FROM generate_series(1, 9) x WHERE x IN %s AND x NOT IN %s"
+    with sync.cursor() as cur:
+        cur.execute(query, ((1, 2, 3, 4), (2,)))
+        expected = cur.fetchone()[0]
+    got = loop.run_until_complete(conn.fetchval(*pg_args(query, ((1, 2, 3, 4), (2,)))))
+    assert got == expected == 3
+
+
+@pytest.mark.parametrize(("query", "params", "expected"), [
+    ("SELECT %(a)s, %(b)s, %(a)s, '5%%'", {"a": 1, "b": 2, "c": 3}, ("SELECT $1, $2, $1, '5%'", 1, 2)),
+    ("SELECT '5%%'", None, ("SELECT '5%%'",)),
+    (b"SELECT %s", [7], ("SELECT $1", 7)),
+])
+def test_runtime_translation(query, params, expected):
+    assert pg_args(query, params) == expected
+
+
+@pytest.mark.parametrize(("query", "params", "error"), [
+    ("SELECT %s", {"a": 1}, TypeError),
+    ("SELECT %(a)s", [1], TypeError),
+    ("SELECT %s, %s", [1], TypeError),
+    ("SELECT 50 % %s", [1], ValueError),
+    ("SELECT %(a)s", {}, KeyError),
+])
+def test_runtime_translation_rejects_what_psycopg2_rejected(query, params, error):
+    with pytest.raises(error):
+        pg_args(query, params)

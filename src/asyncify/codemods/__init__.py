@@ -5,7 +5,7 @@ Importing this package registers every rule.
 
 from __future__ import annotations
 
-from . import propagation, requests_httpx, stdlib
+from . import flask_fastapi, propagation, psycopg2, requests_httpx, stdlib
 from ._engine import NO_CONTEXT, FileContext, Outcome, Pass, transform
 from ._recipes import Recipe, load_recipes, select
 from ._rule import DOCS_BASE, REGISTRY, Example, Rule, Todo, register
@@ -21,8 +21,10 @@ __all__ = [
     "Recipe",
     "Rule",
     "Todo",
+    "flask_fastapi",
     "load_recipes",
     "propagation",
+    "psycopg2",
     "register",
     "requests_httpx",
     "select",

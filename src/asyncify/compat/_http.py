@@ -14,8 +14,6 @@ from typing import Any
 
 import httpx
 
-
-
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
 )

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from . import adapters, cursors, exceptions, parameters, pools, transactions
 from ._sql import Translation, translate
 
-__all__ = ["Translation", "translate"]
+__all__ = [
+    "Translation",
+    "adapters",
+    "cursors",
+    "exceptions",
+    "parameters",
+    "pools",
+    "transactions",
+    "translate",
+]

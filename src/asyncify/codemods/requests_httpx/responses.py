@@ -53,7 +53,7 @@ class ResponseAttributes(Rule):
             return updated
         attr = original.attr.value
         if attr == "ok":
-            # requests' ok is True for 1xx–3xx: not is_error, not is_success.
+            # requests' ok is True for 1xx-3xx: not is_error, not is_success.
             self.p.changed(self.id)
             return cst.UnaryOperation(
                 cst.Not(), updated.with_changes(attr=cst.Name("is_error")),

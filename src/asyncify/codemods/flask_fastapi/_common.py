@@ -1,0 +1,241 @@
+"""What the ASY1xx rules share about one file: which names are Flask apps and blueprints,
+which functions are views, hooks and error handlers, and the final clean-up of imports.
+
+The facts are gathered once per file from the *original* tree (a cheap scan of the top-level
+statements when the walk enters the module), so every rule sees the same answers whichever
+subset of rules runs and in whatever order the handlers fire.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .._engine import Pass
+from .._rule import dotted
+
+GATE = frozenset({"flask"})
+RULES = frozenset({"ASY101", "ASY102", "ASY103", "ASY104"})
+ROUTE_VERBS = ("get", "post", "put", "patch", "delete")
+# Flask names the rewrites replace; an import of one that is no longer used is dropped.
+REPLACED = frozenset({
+    "flask.Flask", "flask.Blueprint", "flask.jsonify", "flask.abort", "flask.redirect",
+    "flask.request", "flask.url_for", "flask.g", "flask.Response", "flask.make_response",
+    "werkzeug.exceptions.HTTPException",
+})
+_CONVERTER = re.compile(r"<(?:(\w+)(\([^)]*\))?:)?(\w+)>")
+
+
+@dataclass
+class FileFacts:
+    apps: set[str] = field(default_factory=set)  # variables holding Flask(...)
+    blueprints: dict[str, str] = field(default_factory=dict)  # variable → blueprint name
+    views: dict[str, str] = field(default_factory=dict)  # function → owner variable
+    hooks: set[str] = field(default_factory=set)  # before_request functions
+    handlers: set[str] = field(default_factory=set)  # errorhandler functions
+    local: dict[str, str] = field(default_factory=dict)  # flask/werkzeug local names
+    kept: set[str] = field(default_factory=set)  # flask names some code still uses
+
+    @property
+    def owners(self) -> set[str]:
+        return self.apps | set(self.blueprints)
+
+
+_facts: weakref.WeakKeyDictionary[Pass, FileFacts] = weakref.WeakKeyDictionary()
+
+
+def facts(p: Pass) -> FileFacts:
+    found = _facts.get(p)
+    if found is None:
+        found = _facts[p] = FileFacts()
+    return found
+
+
+def _flask_name(facts: FileFacts, node: cst.BaseExpression) -> str | None:
+    name = dotted(node)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    target = facts.local.get(head)
+    if target is None:
+        return None
+    return f"{target}.{rest}" if rest else target
+
+
+def scan(p: Pass, module: cst.Module) -> FileFacts:
+    """Fill the file's facts from the top-level statements (idempotent per file)."""
+    f = facts(p)
+    if f.local or f.owners:
+        return f
+    for statement in module.body:
+        for small in _smalls(statement):
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                module_name = dotted(small.module) if small.module else None
+                if module_name and module_name.split(".")[0] in ("flask", "werkzeug"):
+                    for alias in small.names:
+                        f.local[_local(alias)] = f"{module_name}.{dotted(alias.name)}"
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = dotted(alias.name) or ""
+                    if full.split(".")[0] in ("flask", "werkzeug"):
+                        f.local[full.split(".")[0]] = full.split(".")[0]
+    for statement in module.body:
+        for small in _smalls(statement):
+            if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and isinstance(small.value, cst.Call)):
+                target = small.targets[0].target.value
+                kind = _flask_name(f, small.value.func)
+                if kind == "flask.Flask":
+                    f.apps.add(target)
+                elif kind == "flask.Blueprint":
+                    first = small.value.args[0].value if small.value.args else None
+                    f.blueprints[target] = (first.raw_value if isinstance(first, cst.SimpleString)
+                                            else target)
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            for decorator in statement.decorators:
+                owner, method = owner_call(f, decorator.decorator)
+                if owner is None:
+                    continue
+                if method in ("route", *ROUTE_VERBS):
+                    f.views[statement.name.value] = owner
+                elif method == "before_request":
+                    f.hooks.add(statement.name.value)
+                elif method == "errorhandler":
+                    f.handlers.add(statement.name.value)
+        for small in _smalls(statement):
+            call = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(call, cst.Call):
+                owner, method = owner_call(f, call)
+                if owner is None:
+                    continue
+                if method == "before_request" and call.args:
+                    hook = dotted(call.args[0].value)
+                    if hook:
+                        f.hooks.add(hook)
+                if method == "add_url_rule":
+                    view = next((a.value for a in call.args
+                                 if a.keyword and a.keyword.value == "view_func"),
+                                call.args[2].value if len(call.args) > 2 else None)
+                    if isinstance(view, cst.Name):
+                        f.views[view.value] = owner
+    return f
+
+
+def owner_call(f: FileFacts, node: cst.BaseExpression) -> tuple[str | None, str]:
+    """``("bp", "get")`` for ``bp.get(...)`` when ``bp`` is a Flask app or blueprint."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        owner = node.func.value
+        if isinstance(owner, cst.Name) and owner.value in f.owners:
+            return owner.value, node.func.attr.value
+    return None, ""
+
+
+def is_flask(p: Pass, node: cst.BaseExpression, name: str) -> bool:
+    return f"flask.{name}" in p.qualified(node) or _flask_name(facts(p), node) == f"flask.{name}"
+
+
+def flask_path(path: str) -> tuple[str, list[str], list[str]]:
+    """A Werkzeug rule as a Starlette path; the parameter names; and the converters that
+    have no exact Starlette equivalent."""
+    names: list[str] = []
+    inexact: list[str] = []
+
+    def convert(match: re.Match[str]) -> str:
+        converter, args, name = match.group(1) or "default", match.group(2), match.group(3)
+        names.append(name)
+        if args or converter not in ("default", "string", "int", "path", "uuid"):
+            inexact.append(f"<{match.group(0)[1:-1]}>")
+        suffix = {"int": ":int", "path": ":path", "uuid": ":uuid", "float": ":float"}
+        return "{" + name + suffix.get(converter, "") + "}"
+
+    return _CONVERTER.sub(convert, path), names, inexact
+
+
+def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(keyword=cst.Name(name), value=value,
+                   equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                         whitespace_after=cst.SimpleWhitespace("")))
+
+
+def add_params(function: cst.FunctionDef, params: list[cst.Param]) -> cst.FunctionDef:
+    """Append parameters the function does not have yet, keeping defaults last."""
+    have = {p.name.value for p in (*function.params.params, *function.params.kwonly_params)}
+    new = [p for p in params if p.name.value not in have]
+    if not new:
+        return function
+    old = list(function.params.params)
+    without = [p for p in old if p.default is None] + [p for p in new if p.default is None]
+    with_default = [p for p in old if p.default is not None] + [
+        p for p in new if p.default is not None]
+    ordered = [p.with_changes(comma=cst.MaybeSentinel.DEFAULT) for p in without + with_default]
+    return function.with_changes(params=function.params.with_changes(params=ordered))
+
+
+def param(name: str, annotation: str, default: cst.BaseExpression | None = None) -> cst.Param:
+    return cst.Param(
+        cst.Name(name), cst.Annotation(cst.parse_expression(annotation)), default=default,
+        equal=cst.AssignEqual(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" "))
+        if default is not None else cst.MaybeSentinel.DEFAULT,
+    )
+
+
+class _Used(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``x.name``: the attribute is not a use of ``name``
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def prune_imports(p: Pass, module: cst.Module) -> cst.Module:
+    """Drop imports of replaced Flask names the rewritten module no longer uses."""
+    if not p.fired & RULES:
+        return module
+    used = _Used()
+    module.visit(used)
+    # A compat twin imported under the same name (jsonify, abort, …) replaces Flask's.
+    twins = {obj for _, obj in p.imports if obj} | ({"request", "g"} - facts(p).kept)
+    f = facts(p)
+    body: list[cst.CSTNode] = []
+    for statement in module.body:
+        first = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+        if isinstance(first, cst.ImportFrom) and not isinstance(first.names, cst.ImportStar):
+            kept = [a for a in first.names
+                    if not (f.local.get(_local(a)) in REPLACED
+                            and (_local(a) not in used.names or _local(a) in twins))]
+            if not kept:
+                continue
+            if len(kept) != len(first.names):
+                kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                statement = statement.with_changes(body=[first.with_changes(
+                    names=kept, lpar=None, rpar=None) if len(kept) < 4 else
+                    first.with_changes(names=kept)])
+        body.append(statement)
+    return module.with_changes(body=body)
+
+
+def _local(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return dotted(alias.name) or ""
+
+
+def _smalls(statement: cst.CSTNode) -> tuple[cst.BaseSmallStatement, ...]:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return tuple(statement.body)
+    return ()

@@ -1,0 +1,175 @@
+"""ASY104: what views and error handlers return, and Flask's response helpers.
+
+A returned dict/list → ``FlaskJSONResponse`` (Flask's exact JSON bytes), a string literal →
+``HTMLResponse`` (Flask's ``text/html``), a ``(body, status[, headers])`` tuple or any other
+value → ``flask_response(...)`` (Flask's ``make_response`` rules at run time, so a tuple from a
+helper works too); ``jsonify``/``abort``/``redirect``/``make_response`` → their
+``asyncify.compat`` twins (Flask's bytes, Flask's HTML error pages, 302); ``url_for`` →
+``url_for(request, ...)``; ``Response(x, mimetype=)`` → Starlette's ``Response``. Sessions,
+templates, streaming, flashes, files and signals become TODOs.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .._rule import Example, Rule, register
+from ._common import GATE, add_params, facts, is_flask, keyword, param, prune_imports, scan
+
+_TWINS = {"jsonify": "jsonify", "abort": "abort", "redirect": "redirect",
+          "make_response": "flask_response"}
+_KEEP = frozenset({"jsonify", "flask_response", "redirect", "FlaskJSONResponse", "HTMLResponse",
+                   "Response", "RedirectResponse", "abort"})
+_TODO = {
+    "session": "Flask's signed session cookie: SessionMiddleware uses another cookie format "
+               "(users are logged out) and plain JSON",
+    "render_template": "templates: Jinja2Templates.TemplateResponse(request, ...); Flask's "
+                       "session/g/config/url_for globals are missing there",
+    "stream_with_context": "streaming: StreamingResponse(gen, media_type=...) and capture the "
+                           "request data before the generator runs",
+    "send_file": "send_file → FileResponse (attachment/inline defaults differ)",
+    "send_from_directory": "send_from_directory → FileResponse after a path-containment check",
+    "flash": "flash() has no FastAPI equivalent",
+    "get_flashed_messages": "flashes have no FastAPI equivalent",
+    "current_app": "current_app: use asyncify.compat.current_config() or request.app.state",
+}
+
+
+@register
+class Responses(Rule):
+    id = "ASY104"
+    title = ("view returns, jsonify, tuples, abort, redirect, url_for, Response → responses "
+             "byte-identical to Flask's; TODOs for sessions, templates, streaming, files")
+    gate = GATE
+    triggers = frozenset({"return", "jsonify", "abort", "redirect", "url_for"})
+    async_only = False
+    examples = (
+        Example("from flask import jsonify\n\ndef helper(x):\n    return x, 201\n",
+                "from flask import jsonify\n\ndef helper(x):\n    return x, 201\n",
+                why="not a view: a helper's tuple is converted where a view returns it"),
+        Example(
+            "from flask import Blueprint, abort, jsonify, redirect\n\n"
+            "bp = Blueprint('b', __name__)\n\n@bp.post('/')\ndef create():\n"
+            "    abort(400, description='no')\n    return jsonify(id=1), 201, {'X-A': '1'}\n\n"
+            "@bp.get('/old')\ndef old():\n    return redirect('/new')\n\n"
+            "@bp.get('/hi')\ndef hi():\n    return 'hello'\n",
+            "from flask import Blueprint\nfrom asyncify.compat import abort, flask_response, "
+            "jsonify, redirect\nfrom starlette.responses import HTMLResponse\n\n"
+            "bp = Blueprint('b', __name__)\n\n@bp.post('/')\ndef create():\n"
+            "    abort(400, description='no')\n"
+            "    return flask_response(jsonify(id=1), 201, {'X-A': '1'})\n\n"
+            "@bp.get('/old')\ndef old():\n    return redirect('/new')\n\n"
+            "@bp.get('/hi')\ndef hi():\n    return HTMLResponse('hello')\n",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        scan(self.p, node)
+        self._stack: list[tuple[bool, bool]] = []  # (is a view/handler, needs request)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return prune_imports(self.p, updated)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        f = facts(self.p)
+        name = node.name.value
+        self._stack.append((name in f.views or name in f.handlers, False))
+
+    def _in_view(self) -> bool:
+        return bool(self._stack) and self._stack[-1][0]
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        _, needs = self._stack.pop()
+        if needs:
+            self.p.need_import("fastapi", "Request")
+            return add_params(updated, [param("request", "Request")])
+        return updated
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if not self._in_view() or updated.value is None:
+            return updated
+        value = updated.value
+        wrapped: cst.BaseExpression
+        if isinstance(value, cst.Dict | cst.List | cst.DictComp | cst.ListComp):
+            self.p.need_import("asyncify.compat", "FlaskJSONResponse")
+            wrapped = cst.Call(cst.Name("FlaskJSONResponse"), [cst.Arg(value)])
+        elif isinstance(value, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
+            self.p.need_import("starlette.responses", "HTMLResponse")
+            wrapped = cst.Call(cst.Name("HTMLResponse"), [cst.Arg(value)])
+        elif isinstance(value, cst.Tuple) and len(value.elements) in (2, 3):
+            self.p.need_import("asyncify.compat", "flask_response")
+            wrapped = cst.Call(cst.Name("flask_response"), [
+                cst.Arg(e.value) for e in value.elements])
+        elif (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+              and value.func.value in _KEEP):
+            return updated
+        else:
+            self.p.need_import("asyncify.compat", "flask_response")
+            wrapped = cst.Call(cst.Name("flask_response"), [cst.Arg(value)])
+        self.p.changed(self.id)
+        return updated.with_changes(value=wrapped)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        p = self.p
+        for flask_name, twin in _TWINS.items():
+            if is_flask(p, original.func, flask_name):
+                p.need_import("asyncify.compat", twin)
+                p.changed(self.id)
+                return updated.with_changes(func=cst.Name(twin))
+        if is_flask(p, original.func, "url_for"):
+            return self._url_for(original, updated)
+        if is_flask(p, original.func, "Response"):
+            return self._response(original, updated)
+        for name, why in _TODO.items():
+            if is_flask(p, original.func, name):
+                p.todo(self.id, original, why)
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute,
+                        updated: cst.Attribute) -> cst.BaseExpression:
+        for name in ("session", "current_app"):
+            if is_flask(self.p, original.value, name):
+                self.p.todo(self.id, original, _TODO[name])
+        return updated
+
+    def _url_for(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not self._stack or not self._stack[-1][0]:
+            self.p.todo(self.id, original, "url_for outside a view: pass request and call "
+                        "asyncify.compat.url_for(request, ...)")
+            return updated
+        args = list(updated.args)
+        first = args[0].value if args else None
+        if isinstance(first, cst.SimpleString) and first.raw_value.startswith("."):
+            # A relative endpoint names a view of this module's blueprint.
+            owner = next(iter(facts(self.p).blueprints.values()), "")
+            args[0] = args[0].with_changes(value=cst.SimpleString(
+                f"{first.quote}{owner}{first.raw_value}{first.quote}"))
+        self._stack[-1] = (True, True)
+        self.p.need_import("asyncify.compat", "url_for")
+        self.p.changed(self.id)
+        return cst.Call(cst.Name("url_for"), [cst.Arg(cst.Name("request")), *args])
+
+    def _response(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        renames = {"status": "status_code", "mimetype": "media_type",
+                   "content_type": "media_type", "headers": "headers",
+                   "response": "content"}
+        args: list[cst.Arg] = []
+        for position, arg in enumerate(updated.args):
+            name = arg.keyword.value if arg.keyword else ["content", "status_code",
+                                                          "headers", "media_type"][min(position, 3)]
+            if name not in renames.values() and name not in renames:
+                self.p.todo(self.id, original, f"Response({name}=) not converted")
+                return updated
+            args.append(keyword(renames.get(name, name), arg.value))
+        content = args[0].value if args else None
+        if isinstance(content, cst.GeneratorExp) or (
+                isinstance(content, cst.Call) and isinstance(content.func, cst.Name)
+                and content.func.value in ("stream_with_context", "generate")):
+            self.p.todo(self.id, original, _TODO["stream_with_context"])
+            return updated
+        if not any(a.keyword and a.keyword.value == "media_type" for a in args):
+            args.append(keyword("media_type", cst.SimpleString('"text/html"')))
+        self.p.need_import("starlette.responses", "Response")
+        self.p.changed(self.id)
+        return cst.Call(cst.Name("Response"), args)

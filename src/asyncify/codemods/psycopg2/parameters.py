@@ -1,0 +1,130 @@
+"""ASY306: TODOs where asyncpg's server-side binding breaks queries psycopg2 ran (§2a, §2f).
+
+psycopg2 interpolated quoted literals client-side and let the server coerce them; asyncpg
+binds typed parameters. Never rewritten, flagged on cursor ``execute`` calls in async code:
+parameters in utility statements (``SET``, DDL, ``NOTIFY``: a syntax error in asyncpg),
+naive datetimes (a timestamptz shifts by the client's zone offset), string-typed values
+from requests/the environment or numeric/date-looking string literals (``DataError`` for
+non-text columns), and SQL composed with ``psycopg2.sql`` (no asyncpg equivalent).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .._rule import Example, Rule, register
+from ._query import literal
+
+if TYPE_CHECKING:
+    from .._engine import Pass
+
+_UTILITY = re.compile(r"\s*(SET|RESET|CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|NOTIFY|LISTEN|"
+                      r"TRUNCATE|VACUUM|ANALYZE|COPY|DO)\b", re.IGNORECASE)
+_LOOKS_TYPED = re.compile(r"-?\d+(\.\d+)?|\d{4}-\d{2}-\d{2}.*|true|false", re.IGNORECASE)
+_NAIVE = {"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+          "datetime.datetime.fromisoformat", "datetime.datetime.strptime",
+          "datetime.datetime.fromtimestamp", "datetime.datetime"}
+_STRINGS = ("flask.request.args", "flask.request.form", "flask.request.values",
+            "flask.request.headers", "flask.request.cookies", "os.environ", "os.getenv")
+
+
+@register
+class Parameters(Rule):
+    id = "ASY306"
+    title = ("TODO where asyncpg binds differently: parameters in SET/DDL, naive datetimes, "
+             "string-typed values, psycopg2.sql composition")
+    gate = frozenset({"psycopg2"})
+    triggers = frozenset({"execute", "sql."})
+    examples = (
+        Example(
+            "import psycopg2\n\nasync def by_status(conn, status):\n"
+            "    with conn.cursor() as cur:\n"
+            "        cur.execute('SELECT id FROM orders WHERE status = %s', (status,))\n",
+            "import psycopg2\n\nasync def by_status(conn, status):\n"
+            "    with conn.cursor() as cur:\n"
+            "        cur.execute('SELECT id FROM orders WHERE status = %s', (status,))\n",
+            why="a parameter of unknown type: nothing visible to flag",
+        ),
+        Example(
+            "import psycopg2\n\nasync def limit(conn, timeout):\n    with conn.cursor() as cur:\n"
+            "        cur.execute('SET statement_timeout = %s', (timeout,))\n",
+            "import psycopg2\n\nasync def limit(conn, timeout):\n    with conn.cursor() as cur:\n"
+            "        # TODO[asyncify ASY306]: parameters in a utility statement (SET, DDL, NOTIFY) "
+            "are a syntax error in asyncpg: use SELECT set_config(name, $1, is_local) or "
+            "quote the value — https://asyncify.readthedocs.io/en/latest/rules/#asy306\n"
+            "        cur.execute('SET statement_timeout = %s', (timeout,))\n",
+        ),
+        Example(
+            "import psycopg2\nfrom datetime import datetime\n\nasync def stamp(conn):\n"
+            "    with conn.cursor() as cur:\n"
+            "        cur.execute('UPDATE t SET seen = %s', (datetime.now(),))\n",
+            "import psycopg2\nfrom datetime import datetime\n\nasync def stamp(conn):\n"
+            "    with conn.cursor() as cur:\n"
+            "        # TODO[asyncify ASY306]: a naive datetime: psycopg2 read it in the server "
+            "session's TimeZone, asyncpg in this process's local zone (for timestamptz); pass "
+            "an aware datetime — https://asyncify.readthedocs.io/en/latest/rules/#asy306\n"
+            "        cur.execute('UPDATE t SET seen = %s', (datetime.now(),))\n",
+        ),
+    )
+
+    def __init__(self, p: Pass) -> None:
+        super().__init__(p)
+        self.cursors: set[str] = set()
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        call = node.item
+        if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "cursor" and node.asname is not None
+                and isinstance(node.asname.name, cst.Name)):
+            self.cursors.add(node.asname.name.value)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if not self.p.in_async():
+            return updated
+        if any(q.startswith("psycopg2.sql.") for q in self.p.qualified(original.func)):
+            if not isinstance(self.p.parent(), cst.Attribute):
+                self.p.todo(self.id, original, "SQL composed with psycopg2.sql has no asyncpg "
+                            "equivalent: build the string (quote identifiers by hand)")
+            return updated
+        func = original.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "execute"
+                and isinstance(func.value, cst.Name) and func.value.value in self.cursors
+                and len(original.args) == 2):
+            return updated
+        query, params = original.args[0].value, original.args[1].value
+        text = literal(query)
+        if text is not None and _UTILITY.match(text):
+            self.p.todo(self.id, original, "parameters in a utility statement (SET, DDL, "
+                        "NOTIFY) are a syntax error in asyncpg: use SELECT set_config(name, "
+                        "$1, is_local) or quote the value")
+        values = ([e.value for e in params.elements] if isinstance(params, cst.Tuple | cst.List)
+                  else [e.value for e in params.elements if isinstance(e, cst.DictElement)]
+                  if isinstance(params, cst.Dict) else [])
+        for value in values:
+            self._check(original, value)
+        return updated
+
+    def _check(self, call: cst.Call, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Call):
+            names = self.p.qualified(value.func)
+            tz = any(a.keyword and a.keyword.value in ("tz", "tzinfo") for a in value.args)
+            if names & _NAIVE and not tz and not (
+                    "datetime.datetime" in names and len(value.args) >= 8):
+                self.p.todo(self.id, call, "a naive datetime: psycopg2 read it in the server "
+                            "session's TimeZone, asyncpg in this process's local zone (for "
+                            "timestamptz); pass an aware datetime")
+                return
+        text = literal(value)
+        source = value.value if isinstance(value, cst.Subscript) else (
+            value.func.value if isinstance(value, cst.Call) and isinstance(
+                value.func, cst.Attribute) else value)
+        stringy = any(q.startswith(_STRINGS) for q in self.p.qualified(source)) or (
+            isinstance(value, cst.Call) and "builtins.str" in self.p.qualified(value.func)) or (
+            text is not None and _LOOKS_TYPED.fullmatch(text) is not None)
+        if stringy:
+            self.p.todo(self.id, call, "a string-typed parameter: psycopg2 let the server "
+                        "coerce it, asyncpg raises DataError for a non-text column; convert it "
+                        "in Python (int(), Decimal(), date.fromisoformat())")
