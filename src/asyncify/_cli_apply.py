@@ -10,11 +10,8 @@ from typing import Annotated
 import typer
 
 from . import api
+from ._console import progress, say
 from .errors import AsyncifyError
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(message.replace("\n", " ") + "\n")
 
 
 def _ids(values: list[str] | None) -> list[str]:
@@ -27,7 +24,9 @@ def register(app: typer.Typer) -> None:
 
 
 def apply(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories to rewrite.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Endpoints to migrate (handler ids, Flask endpoint names, 'METHOD /path'), or "
+             "with --recipe the files and directories to rewrite.")],
     recipe: Annotated[
         str | None, typer.Option("--recipe", "-r", help="Run this recipe over PATHS.")
     ] = None,
@@ -53,25 +52,29 @@ def apply(
     json_report: Annotated[
         bool, typer.Option("--json", help="Print the per-file results as JSON.")
     ] = False,
+    package: Annotated[
+        str | None, typer.Option(help="The twin package (default: <legacy package>_async).")
+    ] = None,
 ) -> None:
-    """Rewrite code. Shows a diff by default (exit 1 when something would change)."""
-    if recipe is None:
-        _say("asyncify: error: `apply ENDPOINT` is not available yet; run a recipe over files "
-             "with --recipe NAME (see docs/rules.md)")
-        raise typer.Exit(2)
+    """Migrate endpoints (their async twins and the combined app), or run a --recipe over
+    files. Shows a diff by default (exit 1 when something would change)."""
     writing = write or in_place
+    if recipe is None:
+        _apply_endpoints([str(p) for p in paths], root, writing, allow_dirty, package)
+        return
     try:
-        run = api.apply_recipe(paths, recipe, only=_ids(only), skip=_ids(skip), root=root,
-                               write=writing, allow_dirty=allow_dirty, workers=workers,
-                               propagate=propagate)
+        with progress("rewriting") as report:
+            run = api.apply_recipe(paths, recipe, only=_ids(only), skip=_ids(skip), root=root,
+                                   write=writing, allow_dirty=allow_dirty, workers=workers,
+                                   progress=report, propagate=propagate)
     except AsyncifyError as exc:
-        _say(f"asyncify: error: {exc}")
+        say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None
     for outcome in run.outcomes:
         if outcome.status in ("failed", "skipped"):
-            _say(f"{outcome.path}: {outcome.status}: {outcome.reason}")
+            say(f"{outcome.path}: {outcome.status}: {outcome.reason}")
         for todo in outcome.todos:
-            _say(f"{outcome.path}:{todo.line}: {todo.rule}: {todo.message}")
+            say(f"{outcome.path}:{todo.line}: {todo.rule}: {todo.message}")
     if json_report:
         sys.stdout.write(json.dumps({
             "rules": run.rules,
@@ -87,10 +90,38 @@ def apply(
             sys.stdout.write(outcome.diff)
     changed, failed = run.count("changed"), run.count("failed")
     verb = "rewrote" if writing else "would rewrite"
-    _say(f"asyncify: {verb} {changed} file(s), {run.count('unchanged')} unchanged, "
+    say(f"asyncify: {verb} {changed} file(s), {run.count('unchanged')} unchanged, "
          f"{failed} failed, {run.count('skipped')} skipped"
          + (f"; undo with: asyncify undo --run {run.journal}" if run.journal else ""))
     if failed or (changed and not writing):
+        raise typer.Exit(1)
+
+
+def _apply_endpoints(
+    names: list[str], root: Path, writing: bool, allow_dirty: bool, package: str | None
+) -> None:
+    try:
+        migration = api.apply_endpoints(names, root=root, write=writing,
+                                        allow_dirty=allow_dirty, package=package)
+    except AsyncifyError as exc:
+        say(f"asyncify: error: {exc}")
+        raise typer.Exit(2) from None
+    changed = [o for o in migration.outcomes if o.status == "changed"]
+    for outcome in migration.outcomes:
+        if outcome.status == "failed":
+            say(f"{outcome.path}: failed: {outcome.reason}")
+        elif outcome.reason and outcome.status in ("changed", "unchanged"):
+            for todo in outcome.reason.split("; "):
+                if outcome.status == "changed" or "legacy app" in todo:
+                    say(f"{outcome.path}:{todo}")
+        if not writing:
+            sys.stdout.write(outcome.diff)
+    verb = "wrote" if writing else "would write"
+    say(f"asyncify: {verb} {len(changed)} file(s) of {migration.package} for "
+        f"{len(migration.endpoints)} endpoint(s); serve it with: uvicorn "
+        f"{migration.package}.main:app"
+        + (f"; undo with: asyncify undo --run {migration.journal}" if migration.journal else ""))
+    if any(o.status == "failed" for o in migration.outcomes) or (changed and not writing):
         raise typer.Exit(1)
 
 
@@ -105,7 +136,7 @@ def undo(
     try:
         restored = api.undo(root, run=run, force=force)
     except AsyncifyError as exc:
-        _say(f"asyncify: error: {exc}")
+        say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None
     for path in restored:
-        _say(f"restored {path}")
+        say(f"restored {path}")

@@ -10,11 +10,8 @@ from typing import Annotated
 import typer
 
 from . import api
+from ._console import say
 from .errors import AsyncifyError
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(message.replace("\n", " ") + "\n")
 
 
 class VerifyFormat(enum.StrEnum):
@@ -31,7 +28,7 @@ def _pairs(values: list[str] | None, option: str, sep: str = "=") -> dict[str, s
     for value in values or []:
         key, found, rest = value.partition(sep)
         if not found or not key:
-            _say(f"asyncify: error: {option} expects KEY{sep}VALUE, got {value!r}")
+            say(f"asyncify: error: {option} expects KEY{sep}VALUE, got {value!r}")
             raise typer.Exit(2)
         out[key] = rest
     return out
@@ -106,10 +103,10 @@ def verify(
         report = api.verify(path, legacy=legacy, candidate=candidate, samples=samples,
                             generate=generate, endpoints=endpoint or (), overrides=overrides)
     except AsyncifyError as exc:
-        _say(f"asyncify: error: {str(exc).splitlines()[0]}")
+        say(f"asyncify: error: {str(exc).splitlines()[0]}")
         raise typer.Exit(2) from None
     render = render_json if format is VerifyFormat.json else render_text
     sys.stdout.write(render(report))
-    _say(summary(report))
+    say(summary(report))
     if report.mismatches:
         raise typer.Exit(1)

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._diagnostics import Diagnostic
 from ._resolve import FunctionDef, Resolver, Scope, Value
@@ -44,6 +44,10 @@ class Endpoint:
     app: str
     hooks: tuple[str, ...]
     dynamic: bool = False
+    prefix: str = ""  # the URL prefix its blueprint registrations add ("" for app routes)
+    rule: str = ""  # the rule as written on the route
+    owner: str = ""  # the variable holding the blueprint (or app) the route is declared on
+    owner_kind: str = ""  # "blueprint" | "app"
 
 
 @dataclass(slots=True)
@@ -339,6 +343,10 @@ class _Finder:
                 app=app.origin,
                 hooks=tuple(dict.fromkeys(hooks)),
                 dynamic=route.rule is None,
+                prefix=prefix,
+                rule=route.rule or "",
+                owner=owner.origin,
+                owner_kind=owner.kind,
             ))
         for registration in owner.children:
             child = self.owners[registration.child]
@@ -356,9 +364,7 @@ class _Finder:
 
 
 def _with_id(endpoint: Endpoint, new_id: str) -> Endpoint:
-    return Endpoint(new_id, endpoint.name, endpoint.methods, endpoint.path, endpoint.view,
-                    endpoint.handlers, endpoint.file, endpoint.line, endpoint.app,
-                    endpoint.hooks, endpoint.dynamic)
+    return replace(endpoint, id=new_id)
 
 
 def _literal(ref: Ref | None) -> object:

@@ -12,20 +12,32 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from ._callgraph import CallGraph
 from .codemods import FileContext
 
 Converts = Callable[[str], bool]
 
-# Manual-work kinds that forbid turning the function itself async.
-_BLOCKERS = frozenset({"cache", "property", "dunder"})
+# Manual-work kinds that forbid turning the function itself async, and why (the marker text).
+_BLOCKERS = {
+    "cache": "a cache decorator would store the coroutine, not its result: cache the awaited "
+             "value (e.g. async-lru) and then make it async",
+    "property": "a property cannot be awaited: turn it into an async method",
+    "dunder": "this special method cannot be async: move the I/O into an async method",
+    "callback": "it is passed as a value to code that calls it synchronously",
+}
 
 
 def conversion_contexts(
-    graph: CallGraph, files: Iterable[str], converts: Converts
+    graph: CallGraph, files: Iterable[str], converts: Converts,
+    keep_sync: Iterable[str] = (),
 ) -> dict[str, FileContext]:
-    """Per file (relative path), what to make async and which call sites to await."""
+    """Per file (relative path), what to make async and which call sites to await.
+
+    ``keep_sync`` names functions that must stay sync whatever they reach (and so must their
+    callers): e.g. methods of objects the legacy code creates, when only twins are written.
+    """
     wanted = set(files)
     functions = graph.functions
 
@@ -38,9 +50,21 @@ def conversion_contexts(
             op = site.operation
             if op.io and op.category != "cpu" and not converts(op.name):
                 stuck.add(name)
-    for name, items in graph.manual.items():
-        if any(m.kind in _BLOCKERS and not m.at for m in items):
-            stuck.add(name)
+    # Functions that reach only converted I/O but cannot be async themselves: they stay sync
+    # (their callers too) and get a marker saying why.
+    blocked: dict[str, str] = {}
+    for items in graph.manual.values():
+        for m in items:
+            if m.kind in _BLOCKERS and m.function in functions:
+                blocked.setdefault(m.function, _BLOCKERS[m.kind])
+    for name, edges in graph.edges.items():
+        for edge in edges:
+            if edge.kind == "decorator" and name in functions:
+                blocked.setdefault(name, f"its decorator {edge.callee.rpartition('.')[2]} "
+                                   "wraps it in a sync function: make the wrapper async "
+                                   "(async def, await the call), then this can follow")
+    stuck.update(blocked)
+    stuck.update(keep_sync)
     # Whatever reaches a stuck function stays sync too.
     queue = deque(stuck)
     while queue:
@@ -59,13 +83,12 @@ def conversion_contexts(
         name for name in graph.blocking
         if name in functions and functions[name].summary.is_async
     }
-    contexts: dict[str, dict[str, set[object]]] = {}
-
-    def slot(relpath: str, key: str) -> set[object]:
-        return contexts.setdefault(relpath, {}).setdefault(key, set())
-
+    parts: dict[str, _FileParts] = {relpath: _FileParts() for relpath in wanted}
     for name in make_async:
-        slot(file_of(name), "make_async").add(functions[name].summary.qualname)
+        parts[file_of(name)].make_async.add(functions[name].summary.qualname)
+    for name, reason in blocked.items():
+        if name in graph.blocking and file_of(name) in wanted:
+            parts[file_of(name)].blocked[functions[name].summary.qualname] = reason
     for callee in converted:
         for edge in graph.callers.get(callee, ()):
             if edge.kind != "call" or not edge.col or edge.caller not in functions:
@@ -74,25 +97,33 @@ def conversion_contexts(
             if relpath not in wanted:
                 continue
             caller_async = edge.caller in converted or functions[edge.caller].summary.is_async
-            slot(relpath, "await_at" if caller_async else "bridge_at").add((edge.line, edge.col))
-    sites: dict[str, dict[tuple[int, int], str]] = {}
+            target = parts[relpath].await_at if caller_async else parts[relpath].bridge_at
+            target.add((edge.line, edge.col))
     for name, found in graph.sites.items():
         if name in functions and file_of(name) in wanted:
             for site in found:
-                sites.setdefault(file_of(name), {})[(site.line, site.col)] = site.operation.name
-    result = {}
-    for relpath in wanted:
-        parts = contexts.get(relpath, {})
-        module = next((m.name for m in graph.resolver.index.modules.values()
-                       if m.file.relpath == relpath), "")
-        result[relpath] = FileContext(
-            module=module,
-            make_async=frozenset(str(q) for q in parts.get("make_async", ())),
-            await_at=frozenset(p for p in parts.get("await_at", ()) if isinstance(p, tuple)),
-            bridge_at=frozenset(p for p in parts.get("bridge_at", ()) if isinstance(p, tuple)),
-            sites=sites.get(relpath, {}),
+                parts[file_of(name)].sites[(site.line, site.col)] = site.operation.name
+    modules = {m.file.relpath: m.name for m in graph.resolver.index.modules.values()}
+    return {
+        relpath: FileContext(
+            module=modules.get(relpath, ""),
+            make_async=frozenset(part.make_async),
+            await_at=frozenset(part.await_at),
+            bridge_at=frozenset(part.bridge_at),
+            sites=part.sites,
+            blocked=part.blocked,
         )
-    return result
+        for relpath, part in parts.items()
+    }
+
+
+@dataclass
+class _FileParts:
+    make_async: set[str] = field(default_factory=set)
+    await_at: set[tuple[int, int]] = field(default_factory=set)
+    bridge_at: set[tuple[int, int]] = field(default_factory=set)
+    sites: dict[tuple[int, int], str] = field(default_factory=dict)
+    blocked: dict[str, str] = field(default_factory=dict)
 
 
 def example_context(source: str, converts: Converts) -> FileContext:

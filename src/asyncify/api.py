@@ -22,9 +22,10 @@ from .profile import load_profiles
 
 if TYPE_CHECKING:
     from ._recipe_run import RecipeRun
+    from .migrate import Migration
     from .verify import VerifyReport
 
-__all__ = ["analyse_project", "apply_recipe", "check", "plan", "undo", "verify"]
+__all__ = ["analyse_project", "apply_endpoints", "apply_recipe", "check", "plan", "undo", "verify"]
 
 
 def analyse_project(
@@ -133,6 +134,31 @@ def apply_recipe(
     rules = select(recipe, only, skip)
     return run_recipe(paths, rules, root=root, write=write, allow_dirty=allow_dirty,
                       workers=workers, progress=progress, propagate=propagate)
+
+
+def apply_endpoints(
+    names: Sequence[str],
+    *,
+    root: Path = Path("."),
+    write: bool = False,
+    allow_dirty: bool = False,
+    package: str | None = None,
+) -> Migration:
+    """Write the async twins of the endpoints ``names`` (handler ids, Flask endpoint names or
+    ``METHOD /path``) and of every helper they reach that does I/O, beside the legacy code, and
+    the combined app that serves them (``<package>/main.py``). Legacy files are never written.
+
+    :raises UsageError: an unknown endpoint (with a "did you mean"), an endpoint declared on
+        the app itself or with a computed rule, or a dirty git tree when writing.
+    """
+    from ._endpoints import discover_endpoints
+    from .migrate import migrate, select
+
+    _, graph, _ = analyse_project(root)
+    endpoints, _ = discover_endpoints(graph.resolver)
+    chosen = select(endpoints, names)
+    return migrate(root, graph, endpoints, chosen, package=package, write=write,
+                   allow_dirty=allow_dirty)
 
 
 def undo(root: Path = Path("."), *, run: str | None = None, force: bool = False) -> list[str]:

@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from . import _cli_apply, _cli_verify, api
+from ._console import progress, say
 from .errors import AsyncifyError
 from .planner import render_html, render_json, render_markdown, render_table
 
@@ -27,7 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 
 @app.callback()
@@ -68,14 +67,14 @@ def plan(
 ) -> None:
     """Rank the project's endpoints by I/O profile and propose rollout waves."""
     try:
-        with _progress() as report, _progress("reading profiles") as reading:
+        with progress() as report, progress("reading profiles") as reading:
             result = api.plan(path, use_cache=not no_cache, workers=workers, progress=report,
                               profiles=profile or (), profile_progress=reading)
     except AsyncifyError as exc:
-        _say(f"asyncify: error: {exc}")
+        say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None
     for diagnostic in result.diagnostics:
-        _say(diagnostic.render())
+        say(diagnostic.render())
     if format is PlanFormat.table:
         if output is None:
             out = Console()
@@ -142,7 +141,7 @@ def check(
     from .check import write_baseline as store_baseline
 
     try:
-        with _progress() as report:
+        with progress() as report:
             result = api.check(
                 path, select_rules=_codes(select), ignore_rules=_codes(ignore),
                 baseline=baseline, use_baseline=write_baseline is None,
@@ -150,13 +149,13 @@ def check(
             )
         if write_baseline is not None:
             count = store_baseline(write_baseline, result.findings)
-            _say(f"asyncify: wrote {count} finding(s) to {write_baseline}")
+            say(f"asyncify: wrote {count} finding(s) to {write_baseline}")
             return
     except (AsyncifyError, OSError) as exc:
-        _say(f"asyncify: error: {exc}")
+        say(f"asyncify: error: {exc}")
         raise typer.Exit(2) from None
     for diagnostic in result.diagnostics:
-        _say(diagnostic.render())
+        say(diagnostic.render())
     render = {CheckFormat.text: render_text, CheckFormat.json: render_json,
               CheckFormat.sarif: render_sarif}[format]
     text = render(result)
@@ -166,42 +165,8 @@ def check(
         output.write_text(text, encoding="utf-8")
     if result.findings:
         extra = f", {result.baselined} more in the baseline" if result.baselined else ""
-        _say(f"asyncify: {len(result.findings)} finding(s){extra}")
+        say(f"asyncify: {len(result.findings)} finding(s){extra}")
         raise typer.Exit(1)
-
-
-def _say(message: str) -> None:
-    """One message, one line, on stderr (never wrapped: editors and CI parse these)."""
-    sys.stderr.write(message.replace("\n", " ") + "\n")
-
-
-class _progress:
-    """A progress bar on stderr for long scans, only when stderr is a terminal."""
-
-    def __init__(self, label: str = "indexing") -> None:
-        self._label = label
-        self._bar: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> _progress | None:
-        if not err.is_terminal:
-            return None
-        self._bar = Progress(
-            TextColumn(self._label), BarColumn(), MofNCompleteColumn(), console=err,
-            transient=True,
-        )
-        self._bar.start()
-        return self
-
-    def __call__(self, done: int, total: int) -> None:
-        assert self._bar is not None
-        if self._task is None:
-            self._task = self._bar.add_task("index", total=total)
-        self._bar.update(self._task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 _cli_apply.register(app)

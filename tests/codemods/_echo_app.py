@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 
@@ -33,10 +40,20 @@ async def slow(request: Request) -> PlainTextResponse:
     return PlainTextResponse("slow")
 
 
+async def ndjson(request: Request) -> StreamingResponse:
+    async def lines() -> AsyncIterator[bytes]:
+        for n in range(int(request.query_params.get("lines", "5"))):
+            yield (json.dumps({"n": n, "text": "caf\u00e9"}) + "\n").encode()
+            await asyncio.sleep(0)
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
 app = Starlette(routes=[
     Route("/echo", echo, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     Route("/redirect", redirect, methods=["GET", "HEAD", "POST"]),
     Route("/target", target, methods=["GET", "HEAD", "POST"]),
     Route("/status/{code:int}", status),
     Route("/slow", slow),
+    Route("/ndjson", ndjson),
 ])

@@ -55,6 +55,8 @@ class FileContext:
     bridge_at: frozenset[tuple[int, int]] = frozenset()
     # Blocking call sites the index resolved: position → catalog operation name.
     sites: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    # Functions that reach only converted I/O but must stay sync: qualname → why.
+    blocked: Mapping[str, str] = field(default_factory=dict)
 
 
 NO_CONTEXT = FileContext()
@@ -310,6 +312,8 @@ class Pass(cst.CSTTransformer):
         updated: Any = updated_node
         for handler in self._for("leave", original_node):
             updated = handler(original_node, updated)
+            if not isinstance(updated, cst.CSTNode):
+                break  # removed (or flattened) by this rule: the others have nothing to do
         kind = type(original_node)
         if kind in _SCOPE_TYPES:
             self._scopes.pop()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         url_for,
     )
     from ._http import http_client, requests_params, set_http_client
+    from ._legacy import LegacyContext, as_legacy, combine
     from ._pg import (
         connect_db,
         create_db_pool,
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
 # Each family needs its own library (FastAPI and Werkzeug, asyncpg, httpx): a helper is
 # imported on first use, so code that only calls ``http_client`` needs only httpx.
 _HOME = {
+    "as_legacy": "_legacy",
+    "combine": "_legacy",
+    "LegacyContext": "_legacy",
     "FlaskHTTPException": "_flask",
     "FlaskJSONResponse": "_flask",
     "ShortCircuit": "_flask",
@@ -99,10 +103,13 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "FlaskHTTPException",
     "FlaskJSONResponse",
+    "LegacyContext",
     "ShortCircuit",
     "abort",
+    "as_legacy",
     "as_werkzeug",
     "before_request",
+    "combine",
     "connect_db",
     "create_db_pool",
     "current_config",

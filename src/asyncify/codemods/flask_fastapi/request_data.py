@@ -161,6 +161,9 @@ class RequestData(Rule):
             self.p.todo(self.id, original, f"request.{source.attr.value}.get with a computed "
                         "key, default or type: read request.query_params / await "
                         "request.form() by hand")
+            # The Flask ``request`` stays in use here: keep its import.
+            facts(self.p).kept.add(source.value.value if isinstance(source.value, cst.Name)
+                                   else "request")
             return updated
         self.p.need_import("typing", "Annotated")
         self.p.need_import("fastapi", kind)

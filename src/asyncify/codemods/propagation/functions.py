@@ -45,6 +45,11 @@ class MakeAsync(Rule):
     def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
     ) -> cst.FunctionDef:
+        reason = self.p.file.blocked.get(self.p.qualname())
+        if reason is not None and updated.asynchronous is None:
+            marked: cst.FunctionDef = self.p.marked(self.id, original, f"stays sync: {reason}",
+                                                    updated)
+            return marked
         if updated.asynchronous is not None or self.p.qualname() not in self.p.file.make_async:
             return updated
         decorators = []

@@ -38,8 +38,8 @@ class Adapters(Rule):
     )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if not self.p.in_async():
-            return updated
+        if not self.p.in_async() or not isinstance(updated, cst.Call):
+            return updated  # another rule already replaced the call (e.g. with an await)
         names = self.p.qualified(original.func)
         positional = [a for a in updated.args if a.keyword is None and not a.star]
         if names & _BINARY and len(updated.args) == 1 and positional:

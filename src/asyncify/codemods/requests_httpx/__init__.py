@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import calls, exceptions, responses
+from . import calls, exceptions, responses, session_setup, sessions
 
-__all__ = ["calls", "exceptions", "responses"]
+__all__ = ["calls", "exceptions", "responses", "session_setup", "sessions"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from .calls import RESPONSES
+from .calls import RESPONSES, STREAMING
 
 _TODO = {
     "iter_content": "iterating a body needs async with client.stream(...) and "
@@ -61,6 +61,8 @@ class ResponseAttributes(Rule):
         if attr == "reason":
             self.p.changed(self.id)
             return updated.with_changes(attr=cst.Name("reason_phrase"))
-        if attr in _TODO:
+        if attr in _TODO and (self.p.qualname(), original.value.value) not in (
+            self.p.scratch.get(STREAMING, ())
+        ):
             self.p.todo(self.id, original, _TODO[attr])
         return updated

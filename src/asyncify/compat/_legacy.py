@@ -1,0 +1,210 @@
+"""The combined app: migrated routes run inside the legacy Flask app's request context.
+
+Migrated endpoints keep calling the legacy app's pure helpers, which may read
+``flask.request``, ``g`` or ``current_app.config``; and the legacy ``before_request`` hooks
+(authentication, request ids) must still run in front of them, with the same ``g``. So each
+migrated request pushes a Flask request context built from the ASGI request (Flask's contexts
+are context variables: one per task, safe on one event loop), runs the legacy hooks in a worker
+thread, and hands errors to the legacy app's own error handlers, so error bodies are the
+legacy app's, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ._flask import as_werkzeug, set_flask_app
+
+
+def _to_starlette(response: Any) -> Response:
+    """A Werkzeug response as a Starlette one, same status, headers and bytes."""
+    body = b"".join(response.iter_encoded())
+    out = Response(content=body, status_code=response.status_code)
+    out.raw_headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
+    return out
+
+
+def _environ_args(request: Request, body: bytes | None = None) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "path": request.url.path,
+        "base_url": str(request.base_url),
+        "method": request.method,
+        "headers": [(k, v) for k, v in request.headers.items()],
+        "query_string": request.url.query,
+    }
+    if body is not None:
+        args["data"] = body
+    return args
+
+
+def _before(legacy: Any) -> Any:
+    """The legacy ``before_request`` hooks; a response if one of them answered."""
+    rv = legacy.preprocess_request()
+    return None if rv is None else legacy.process_response(legacy.make_response(rv))
+
+
+def _after(legacy: Any, status: int, headers: list[tuple[bytes, bytes]]) -> tuple[int, Any]:
+    """The legacy ``after_request`` hooks, run on the response's status and headers."""
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    response = WerkzeugResponse(status=status)
+    response.headers.clear()
+    for key, value in headers:
+        response.headers.add(key.decode("latin-1"), value.decode("latin-1"))
+    response = legacy.process_response(response)
+    return response.status_code, [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
+
+
+def _on_error(legacy: Any, error: BaseException) -> Response:
+    """The legacy app's answer to ``error`` (in the current request context): its
+    ``errorhandler`` functions, else Flask's error page, then its ``after_request`` hooks."""
+    if isinstance(error, StarletteHTTPException):
+        error = as_werkzeug(error)
+    try:
+        raise as_legacy(error) from error
+    except Exception as raised:
+        try:
+            rv = legacy.handle_user_exception(raised)
+        except Exception as unhandled:
+            rv = legacy.handle_exception(unhandled)  # Flask's 500 for the rest
+    return _to_starlette(legacy.process_response(legacy.make_response(rv)))
+
+
+class LegacyContext:
+    """ASGI middleware for the migrated routes: each runs inside a legacy request context,
+    after the legacy ``before_request`` hooks and before its ``after_request`` hooks, and its
+    errors are answered by the legacy error handlers. Other paths pass through untouched."""
+
+    def __init__(self, app: ASGIApp, legacy: Any, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.legacy = legacy
+        self.routes = list(routes)
+
+    def _migrated(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] != Match.NONE for route in self.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._migrated(scope):
+            await self.app(scope, receive, send)
+            return
+        legacy = self.legacy
+        request = Request(scope, receive)
+        body = await request.body()
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        context = legacy.test_request_context(**_environ_args(request, body))
+        context.push()
+        try:
+            early = await run_in_threadpool(_before, legacy)
+            if early is not None:
+                await _to_starlette(early)(scope, replay, send)
+                return
+            started = False
+
+            async def send_after_hooks(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    status, headers = await run_in_threadpool(
+                        _after, legacy, message["status"], list(message.get("headers", [])))
+                    message = {**message, "status": status, "headers": headers}
+                await send(message)
+
+            try:
+                await self.app(scope, replay, send_after_hooks)
+            except Exception as exc:
+                if started:
+                    raise
+                response = await run_in_threadpool(_on_error, legacy, exc)
+                await response(scope, replay, send)
+        finally:
+            context.pop()
+
+
+# httpx → requests (semantics.md §1a, read backwards), most specific first: the legacy app's
+# error handlers were written for requests' exceptions.
+_HTTPX_TO_REQUESTS = (
+    ("HTTPStatusError", "HTTPError"),
+    ("ConnectTimeout", "ConnectTimeout"),
+    ("ReadTimeout", "ReadTimeout"),
+    ("TimeoutException", "Timeout"),
+    ("ProxyError", "ProxyError"),
+    ("ConnectError", "ConnectionError"),
+    ("NetworkError", "ConnectionError"),
+    ("RemoteProtocolError", "ConnectionError"),
+    ("TooManyRedirects", "TooManyRedirects"),
+    ("UnsupportedProtocol", "InvalidSchema"),
+    ("InvalidURL", "InvalidURL"),
+    ("HTTPError", "RequestException"),
+)
+
+
+def as_legacy(error: BaseException) -> BaseException:
+    """The exception the legacy code would have seen: an httpx error becomes the requests
+    error raised in the same situation (with ``response`` for status errors); anything else
+    is returned as is."""
+    try:
+        import httpx
+        import requests
+    except ImportError:
+        return error
+    for httpx_name, requests_name in _HTTPX_TO_REQUESTS:
+        if isinstance(error, getattr(httpx, httpx_name)):
+            legacy_type = getattr(requests.exceptions, requests_name)
+            if isinstance(error, httpx.HTTPStatusError):
+                converted: BaseException = legacy_type(
+                    str(error), response=_requests_response(error.response))
+            else:
+                converted = legacy_type(str(error))
+            return converted
+    return error
+
+
+def _requests_response(response: Any) -> Any:
+    import requests
+
+    legacy = requests.Response()
+    legacy.status_code = response.status_code
+    legacy._content = response.content
+    legacy.headers.update(response.headers)
+    legacy.url = str(response.url)
+    legacy.reason = response.reason_phrase
+    return legacy
+
+
+async def _let_through(request: Request, exc: Exception) -> Response:
+    raise exc
+
+
+def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], **kwargs: Any) -> FastAPI:
+    """The combined app: ``routers`` (each with its URL prefix) answer first, inside the
+    legacy request context (:class:`LegacyContext`); every other path goes to the legacy WSGI
+    app (a2wsgi)."""
+    from a2wsgi import WSGIMiddleware
+
+    set_flask_app(legacy)
+    app = FastAPI(redirect_slashes=False, **kwargs)
+    for router, prefix in routers:
+        app.include_router(router, prefix=prefix)
+    migrated = list(app.router.routes)
+    # Errors of migrated routes are answered in LegacyContext: FastAPI's own HTTPException
+    # handler (a {"detail": …} body) must let them through.
+    app.add_exception_handler(StarletteHTTPException, _let_through)
+    app.add_middleware(LegacyContext, legacy=legacy, routes=migrated)
+    # a2wsgi types its ASGI callable with the spec's TypedDicts, Starlette with plain mappings.
+    app.mount("/", WSGIMiddleware(legacy))  # type: ignore[arg-type]
+    return app

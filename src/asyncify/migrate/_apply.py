@@ -1,0 +1,223 @@
+"""`asyncify apply ENDPOINT…`: the async twins of the chosen endpoints and of every helper
+they reach that does I/O, and the combined app that serves them in front of the legacy app.
+
+Everything is regenerated from the legacy code on each run, for the union of the endpoints
+applied so far (kept in the twin package's ``migrated.txt``): applying the same endpoint again
+changes nothing, applying another merges it in, and the legacy files are never written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._callgraph import CallGraph
+from .._endpoints import Endpoint
+from .._journal import Journal
+from .._scope import conversion_contexts
+from .._write import refuse_dirty
+from ..codemods import REGISTRY, FileContext, Outcome
+from ..errors import UsageError
+from ._twins import TwinModule, build_twin, twin_name
+
+MANIFEST = "migrated.txt"
+
+
+@dataclass
+class Migration:
+    root: Path
+    package: str
+    endpoints: list[Endpoint]
+    outcomes: list[Outcome] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    journal: str | None = None
+
+
+def select(endpoints: Sequence[Endpoint], names: Sequence[str]) -> list[Endpoint]:
+    """The endpoints ``names`` denote: a handler id, a Flask endpoint name, or ``METHOD /path``.
+
+    :raises UsageError: a name matches no endpoint (with a "did you mean").
+    """
+    chosen: list[Endpoint] = []
+    for name in names:
+        method, _, path = name.partition(" ")
+        found = [
+            e for e in endpoints
+            if name in (e.id, e.name, e.view)
+            or (path and e.path == path.strip() and method.upper() in e.methods)
+        ]
+        if not found:
+            known = [e.id for e in endpoints] + [f"{m} {e.path}" for e in endpoints
+                                                 for m in e.methods]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else " (see `asyncify plan`)"
+            raise UsageError(f"unknown endpoint {name!r}{hint}")
+        chosen.extend(e for e in found if e not in chosen)
+    for endpoint in chosen:
+        if endpoint.owner_kind != "blueprint" or "<locals>" in endpoint.owner:
+            raise UsageError(f"endpoint {endpoint.id!r} is declared on the app itself, not on "
+                             "a module-level blueprint; `apply ENDPOINT` migrates blueprint "
+                             "routes for now (move the route to a blueprint, or use --recipe)")
+        if endpoint.dynamic:
+            raise UsageError(f"endpoint {endpoint.id!r} is registered with a computed rule; "
+                             "asyncify cannot give it a route (write the rule as a literal)")
+    return chosen
+
+
+def migrate(
+    root: Path, graph: CallGraph, endpoints: Sequence[Endpoint], chosen: Sequence[Endpoint],
+    *, package: str | None = None, write: bool = False, allow_dirty: bool = False,
+) -> Migration:
+    """Generate (and with ``write``, write) the twins and the combined app."""
+    root = root.resolve()
+    if write:
+        refuse_dirty(root, allow_dirty)
+    top = chosen[0].view.partition(".")[0]
+    package = package or f"{top}_async"
+    manifest = root / package / MANIFEST
+    applied = [e.id for e in chosen]
+    if manifest.is_file():
+        previous = [line.strip() for line in manifest.read_text().splitlines() if line.strip()]
+        applied = list(dict.fromkeys([*previous, *applied]))
+    by_id = {e.id: e for e in endpoints}
+    selected = [by_id[i] for i in applied if i in by_id]
+    result = Migration(root, package, selected)
+
+    rules = [rule.id for rule in REGISTRY]
+    functions = graph.functions
+    files = sorted({f.module.file.relpath for f in functions.values()})
+    handlers = {q for e in selected for q in e.handlers.values()}
+    reached = graph.reach(handlers)
+    # A twin class is only used where twin code creates the object: methods of objects the
+    # legacy code builds (in its app factory, at import time) keep their sync legacy class.
+    created = {
+        edge.callee.rpartition(".")[0]
+        for name in reached for edge in graph.edges.get(name, ())
+        if edge.kind == "call" and edge.callee.endswith(".__init__")
+    }
+    legacy_objects = {
+        name for name, fn in functions.items()
+        if fn.cls is not None and fn.cls not in created
+    }
+    contexts = conversion_contexts(
+        graph, files, lambda op: any(r.converts_op(op) for r in REGISTRY), legacy_objects)
+    in_scope = {
+        name for name in reached
+        if name in handlers or (
+            name in graph.blocking
+            and functions[name].summary.qualname
+            in contexts[functions[name].module.file.relpath].make_async
+        )
+    }
+    modules: dict[str, set[str]] = {}
+    for name in in_scope:
+        if name in functions:
+            fn = functions[name]
+            modules.setdefault(fn.module.name, set()).add(fn.summary.qualname)
+    twins = {m: twin_name(m, package) for m in modules}
+    index = graph.resolver.index
+    for module_name, local in sorted(modules.items()):
+        module = index.modules[module_name]
+        legacy_rel = module.file.relpath
+        twin_rel = _twin_path(legacy_rel, top, package)
+        context = contexts[legacy_rel]
+        narrowed = FileContext(
+            module=context.module,
+            make_async=context.make_async & frozenset(local),
+            await_at=context.await_at, bridge_at=context.bridge_at, sites=context.sites,
+            blocked=context.blocked,
+        )
+        keep = frozenset(q.partition(".")[0] for q in local) | frozenset(local)
+        local_handlers = frozenset(
+            functions[h].summary.qualname for h in handlers
+            if h in functions and functions[h].module.name == module_name)
+        twin = TwinModule(module_name, twins[module_name], twin_rel, keep, local_handlers)
+        legacy_names = [*module.summary.functions, *module.summary.classes,
+                        *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
+        source = module.file.path.read_bytes()
+        try:
+            new, todos = build_twin(twin, source, rules, narrowed, twins,
+                                    [n for n in legacy_names if "." not in n],
+                                    module.file.is_package)
+        except ValueError as exc:
+            result.outcomes.append(Outcome(twin_rel, "failed", str(exc)))
+            continue
+        result.outcomes.append(_outcome(root, twin_rel, new, todos))
+    for init in _package_inits(root, package, [o.path for o in result.outcomes]):
+        result.outcomes.append(_outcome(root, init, b"", []))
+    result.outcomes.append(_outcome(root, f"{package}/main.py",
+                                    _combined_app(selected, twins, top).encode(), []))
+    result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
+                                    "".join(f"{i}\n" for i in applied).encode(), []))
+    if write:
+        journal = Journal(root, "apply " + " ".join(e.id for e in chosen))
+        for outcome in result.outcomes:
+            if outcome.status == "changed" and outcome.new is not None:
+                journal.write(root / outcome.path, outcome.new)
+                result.written.append(outcome.path)
+        result.journal = journal.run_id if result.written else None
+    return result
+
+
+def _twin_path(relpath: str, top: str, package: str) -> str:
+    parts = relpath.split("/")
+    index = parts.index(top)
+    return "/".join([*parts[:index], package, *parts[index + 1:]])
+
+
+def _package_inits(root: Path, package: str, paths: list[str]) -> list[str]:
+    inits = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for depth in range(parts.index(package) + 1, len(parts) + 1):
+            inits.add("/".join([*parts[:depth], "__init__.py"]))
+    return sorted(i for i in inits if i not in paths)
+
+
+def _outcome(root: Path, relpath: str, new: bytes, todos: list[str]) -> Outcome:
+    target = root / relpath
+    old = target.read_bytes() if target.exists() else None
+    if old == new:
+        return Outcome(relpath, "unchanged", "; ".join(todos))
+    outcome = Outcome(relpath, "changed", new=new)
+    outcome.diff = "".join(difflib.unified_diff(
+        (old or b"").decode("utf-8", "replace").splitlines(keepends=True),
+        new.decode("utf-8", "replace").splitlines(keepends=True),
+        f"a/{relpath}" if old is not None else "/dev/null", f"b/{relpath}"))
+    outcome.reason = "; ".join(todos)
+    return outcome
+
+
+def _combined_app(selected: Sequence[Endpoint], twins: dict[str, str], top: str) -> str:
+    routers: dict[tuple[str, str], str] = {}
+    for endpoint in selected:
+        module, _, variable = endpoint.owner.rpartition(".")
+        routers.setdefault((twins.get(module, module), endpoint.prefix.rstrip("/")), variable)
+    factory_module, _, factory = selected[0].app.partition(".<locals>")[0].rpartition(".")
+    imports = sorted({twin for twin, _ in routers})
+    lines = [
+        '"""The combined app, written by `asyncify apply` (re-run it; do not edit by hand).',
+        "",
+        "The migrated endpoints answer from their async twins, inside the legacy app's request",
+        "context (its before_request hooks, g, config and error handlers still apply); every",
+        'other path goes to the legacy Flask app.',
+        '"""',
+        "",
+        "from asyncify.compat import combine",
+        f"from {factory_module} import {factory}",
+        "",
+    ]
+    aliases = {twin: f"twin_{i}" for i, twin in enumerate(imports)}
+    lines += [f"import {twin} as {aliases[twin]}" for twin in imports]
+    lines += [
+        "",
+        f"legacy = {factory}()" if "<locals>" in selected[0].app else f"legacy = {factory}",
+        "app = combine(legacy, [",
+        *(f"    ({aliases[twin]}.{variable}, {prefix!r})," for (twin, prefix), variable
+          in routers.items()),
+        "])",
+        "",
+    ]
+    return "\n".join(lines)

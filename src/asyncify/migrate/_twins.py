@@ -1,0 +1,228 @@
+"""Async twins: the converted copy of each module an endpoint reaches, in a package beside
+the legacy one (``bookshop`` → ``bookshop_async``), holding only what the endpoints need.
+
+A twin module is the legacy module run through every rule with the project's propagation
+decisions, then trimmed: it keeps the functions in scope (the endpoint handlers and the
+helpers that became async), the classes that own them and the module-level statements, and
+imports everything else from the legacy module, so pure helpers are never copied and
+``twin.name`` works for every legacy ``name``. Imports of project modules point to the twin
+module when there is one, else to the legacy module (absolute, since the package differs).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..codemods import FileContext, transform
+from ..codemods._rule import dotted
+
+_MARKER = re.compile(r"# TODO\[asyncify (ASY\d+)\]: (.*?)(?: — \S+)?$")
+
+
+@dataclass(frozen=True)
+class TwinModule:
+    legacy: str  # module name
+    twin: str
+    relpath: str  # of the twin file, relative to the root
+    keep: frozenset[str]  # qualnames of the functions kept (converted) in it
+    handlers: frozenset[str] = frozenset()  # the endpoint handlers among them
+
+
+def twin_name(module: str, package: str) -> str:
+    _, dot, rest = module.partition(".")
+    return f"{package}{dot}{rest}"
+
+
+def build_twin(
+    module: TwinModule,
+    source: bytes,
+    rules: Sequence[str],
+    context: FileContext,
+    twins: Mapping[str, str],
+    legacy_names: Iterable[str],
+    is_package: bool,
+) -> tuple[bytes, list[str]]:
+    """The twin's source and the TODO lines the rules left (``line: RULE: why``)."""
+    outcome = transform(module.relpath, source, rules, context)
+    if outcome.status == "failed":
+        raise ValueError(outcome.reason)
+    code = outcome.new if outcome.new is not None else source
+    tree = cst.parse_module(code)
+    trim = _Trim(module, twins, is_package)
+    trimmed = tree.visit(trim)
+    defined = _defined(trimmed)
+    missing = sorted(n for n in set(legacy_names) - defined if not n.startswith("__"))
+    if missing:
+        trimmed = _add_reexports(trimmed, module.legacy, missing)
+    note = cst.EmptyLine(comment=cst.Comment(
+        f"# Async twin of {module.legacy}, written by `asyncify apply`; what is not here "
+        "comes from the legacy module."))
+    if not any(line.comment and line.comment.value == note.comment.value  # type: ignore[union-attr]
+               for line in trimmed.header):
+        trimmed = trimmed.with_changes(header=[note, *trimmed.header])
+    # Report the markers left in the twin itself (trimmed-away code is not the twin's).
+    todos = [
+        f"{number}: {match.group(1)}: {match.group(2)}"
+        for number, line in enumerate(trimmed.code.splitlines(), 1)
+        if (match := _MARKER.search(line))
+    ]
+    todos += [f" {name} stays on the legacy app ({why})" for name, why in trim.left.items()]
+    return trimmed.bytes, todos
+
+
+class _Trim(cst.CSTTransformer):
+    """Drops the top-level functions and classes out of scope and re-points project imports."""
+
+    def __init__(self, module: TwinModule, twins: Mapping[str, str], is_package: bool) -> None:
+        super().__init__()
+        self.module = module
+        self.twins = twins
+        self.is_package = is_package
+        self.dropped: set[str] = set()
+        # Handlers whose endpoint layer could not be converted: they stay on the legacy app.
+        self.left: dict[str, str] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        body = []
+        for statement in updated.body:
+            if isinstance(statement, cst.FunctionDef):
+                name = statement.name.value
+                if name not in self.module.keep:
+                    self.dropped.add(name)
+                    continue
+                if name in self.module.handlers:
+                    why = _endpoint_todo(statement)
+                    if why is not None:
+                        self.left[name] = why
+                        self.dropped.add(name)
+                        continue
+            elif isinstance(statement, cst.ClassDef):
+                prefix = statement.name.value + "."
+                if not any(k.startswith(prefix) for k in self.module.keep):
+                    self.dropped.add(statement.name.value)
+                    continue
+            body.append(statement)
+        body = [s for s in body if not self._registers_dropped(s)]
+        return updated.with_changes(body=body)
+
+    def _registers_dropped(self, statement: cst.BaseStatement) -> bool:
+        """``bp.add_api_route("/x", view)`` and friends for a view that is not migrated."""
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                names = {
+                    dotted(arg.value) for arg in small.value.args
+                    if isinstance(arg.value, cst.Name | cst.Attribute)
+                }
+                if names & self.dropped:
+                    return True
+        return False
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        # The combined app gives each router its effective prefix: drop the twin's own.
+        if dotted(updated.func) in ("APIRouter", "fastapi.APIRouter"):
+            args = [a for a in updated.args if not (a.keyword and a.keyword.value == "prefix")]
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated.with_changes(args=args)
+        return updated
+
+    def leave_ImportFrom(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        base = self._absolute(updated)
+        if base is None:
+            return updated
+        if base in self.twins:
+            target = self.twins[base]
+        elif isinstance(updated.names, Sequence) and all(
+            f"{base}.{dotted(a.name)}" in self.twins for a in updated.names
+        ):
+            # ``from pkg import module``: the twin package has the twin module.
+            target = twin_name(base, self._package())
+        else:
+            target = base
+        return updated.with_changes(module=cst.parse_expression(target), relative=[])
+
+    def _package(self) -> str:
+        return self.module.twin.partition(".")[0]
+
+    def _absolute(self, node: cst.ImportFrom) -> str | None:
+        name = dotted(node.module) if node.module is not None else ""
+        if not node.relative:
+            top = (name or "").partition(".")[0]
+            return name if top == self.module.legacy.partition(".")[0] else None
+        parts = self.module.legacy.split(".")
+        keep = len(parts) - len(node.relative) + (1 if self.is_package else 0)
+        base = ".".join(parts[: max(keep, 0)])
+        return f"{base}.{name}" if base and name else base or name
+
+
+# Endpoint-layer TODOs that leave a twin unable to answer: what it returns is not something
+# FastAPI can send. (Reading request, g, session or current_app works in a twin: it runs
+# inside the legacy request context.)
+_FATAL = ("streaming", "stream_with_context", "send_file", "send_from_directory",
+          "Response(")
+
+
+def _endpoint_todo(function: cst.FunctionDef) -> str | None:
+    """The first Flask → FastAPI (ASY1xx) TODO in a handler that keeps its twin from
+    answering, if any."""
+    for line in cst.Module([]).code_for_node(function).splitlines():
+        match = _MARKER.search(line)
+        if match and match.group(1).startswith("ASY1") and any(
+            word in match.group(2) for word in _FATAL
+        ):
+            return f"{match.group(1)}: {match.group(2)}"
+    return None
+
+
+def _defined(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            names.add(target.target.value)
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    names.add(small.target.value)
+                elif isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        if isinstance(bound, cst.Name):
+                            names.add(bound.value)
+                        elif isinstance(bound, cst.Attribute):
+                            names.add((dotted(bound) or "").partition(".")[0])
+    return names
+
+
+def _add_reexports(module: cst.Module, legacy: str, names: list[str]) -> cst.Module:
+    statement = cst.parse_statement(
+        f"from {legacy} import (  # noqa: F401  (what the twin does not change)\n"
+        + "".join(f"    {name},\n" for name in names) + ")\n"
+    )
+    body = list(module.body)
+    at = 0
+    for index, item in enumerate(body):
+        if isinstance(item, cst.SimpleStatementLine) and isinstance(
+            item.body[0], cst.Import | cst.ImportFrom
+        ):
+            at = index + 1
+    return module.with_changes(body=[*body[:at], statement, *body[at:]])
