@@ -97,6 +97,25 @@ def test_endpoint_by_endpoint(project: Path, tmp_path: Path) -> None:
     assert " 0 mismatch(es)" in verify.stderr
 
 
+def test_check_on_the_migrated_project(project: Path, tmp_path: Path) -> None:
+    """Fully migrated: no finding. Half-migrated (a converted call put back by hand): the
+    blocking call is reported with where it is."""
+    clean = runner.invoke(app, ["check", str(project), "--no-cache"])
+    assert clean.exit_code == 0, clean.output
+    half = tmp_path / "half"
+    shutil.copytree(project, half)
+    twin = half / "gateway_async" / "fulfilment.py"
+    text = twin.read_text()
+    assert "await http_client().post(" in text
+    twin.write_text("import requests\n" + text.replace("await http_client().post(",
+                                                      "requests.post("))
+    found = runner.invoke(app, ["check", str(half), "--no-cache", "--format", "json"])
+    assert found.exit_code == 1, found.output
+    findings = json.loads(found.stdout)["findings"]
+    assert any(f["path"] == "gateway_async/fulfilment.py" and "requests.post" in f["message"]
+               for f in findings), findings
+
+
 def test_unknown_endpoint_and_app_route(project: Path) -> None:
     unknown = runner.invoke(app, ["apply", "gateway.views.shop.chekout", "--root", str(project)])
     assert unknown.exit_code == 2
