@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         url_for,
     )
     from ._http import http_client, requests_params, set_http_client
-    from ._legacy import LegacyContext, as_legacy, combine
+    from ._legacy import LegacyContext, as_legacy, combine, legacy_decorator
     from ._pg import (
         connect_db,
         create_db_pool,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 _HOME = {
     "as_legacy": "_legacy",
     "combine": "_legacy",
+    "legacy_decorator": "_legacy",
     "LegacyContext": "_legacy",
     "FlaskHTTPException": "_flask",
     "FlaskJSONResponse": "_flask",
@@ -127,6 +128,7 @@ __all__ = [
     "http_client",
     "init_db_connection",
     "jsonify",
+    "legacy_decorator",
     "lenient",
     "pg_args",
     "redirect",

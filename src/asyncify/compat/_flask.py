@@ -155,6 +155,11 @@ def flask_response(rv: Any, status: int | str | None = None, headers: Any = None
                         "either returned None or ended without a return statement.")
     if isinstance(rv, Response):
         response = rv
+    elif _is_werkzeug_response(rv):
+        # A legacy helper (a decorator, an error helper) returned Flask's own response.
+        response = Response(content=b"".join(rv.iter_encoded()), status_code=rv.status_code)
+        response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                                for k, v in rv.headers.items()]
     elif isinstance(rv, str | bytes | bytearray):
         response = Response(bytes(rv) if not isinstance(rv, str) else rv, media_type=_HTML)
     elif isinstance(rv, dict | list):
@@ -169,6 +174,12 @@ def flask_response(rv: Any, status: int | str | None = None, headers: Any = None
         for key, value in pairs:
             response.headers[key] = str(value)
     return response
+
+
+def _is_werkzeug_response(value: Any) -> bool:
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    return isinstance(value, WerkzeugResponse)
 
 
 def lenient(type_: Callable[[str], T], default: T) -> BeforeValidator:
@@ -240,6 +251,15 @@ def url_for(request: Request, endpoint: str, **values: Any) -> str:
 
     :raises starlette.routing.NoMatchFound: no route has that name and those parameters.
     """
+    if "app" in _legacy:
+        try:
+            _path_for(request, endpoint, dict(values))
+        except NoMatchFound:
+            # Not a migrated route: the legacy app, whose request context the combined app
+            # pushed, builds it.
+            import flask
+
+            return str(flask.url_for(endpoint, **values))
     external = values.pop("_external", False)
     anchor = values.pop("_anchor", None)
     path, names = _path_for(request, endpoint, values)

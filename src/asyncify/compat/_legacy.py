@@ -11,7 +11,9 @@ legacy app's, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -21,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._flask import as_werkzeug, set_flask_app
+from ._flask import as_werkzeug, flask_response, set_flask_app
 
 
 def _to_starlette(response: Any) -> Response:
@@ -184,6 +186,34 @@ def _requests_response(response: Any) -> Any:
     legacy.url = str(response.url)
     legacy.reason = response.reason_phrase
     return legacy
+
+
+def legacy_decorator(decorator: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Apply a legacy view decorator (``@require_token``) to a migrated view: what the
+    decorator returns instead of calling the view (a Flask tuple or response) becomes a
+    response the way Flask would make it, and FastAPI still sees the view's own signature."""
+
+    def apply(view: Callable[..., Any]) -> Callable[..., Any]:
+        decorated = decorator(view)
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def adapted_async(*args: Any, **kwargs: Any) -> Any:
+                rv = decorated(*args, **kwargs)
+                if inspect.isawaitable(rv):
+                    rv = await rv
+                return rv if isinstance(rv, Response) else flask_response(rv)
+
+            return adapted_async
+
+        @functools.wraps(view)
+        def adapted(*args: Any, **kwargs: Any) -> Any:
+            rv = decorated(*args, **kwargs)
+            return rv if isinstance(rv, Response) else flask_response(rv)
+
+        return adapted
+
+    return apply
 
 
 async def _let_through(request: Request, exc: Exception) -> Response:

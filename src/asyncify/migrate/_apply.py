@@ -92,9 +92,12 @@ def migrate(
     reached = graph.reach(handlers)
     # A twin class is only used where twin code creates the object: methods of objects the
     # legacy code builds (in its app factory, at import time) keep their sync legacy class.
+    # Only functions that will have a twin (handlers, and helpers that do I/O) create twin
+    # objects; a pure legacy helper (a factory, a cached getter) creates legacy ones.
+    twin_side = {name for name in reached if name in handlers or name in graph.blocking}
     created = {
         edge.callee.rpartition(".")[0]
-        for name in reached for edge in graph.edges.get(name, ())
+        for name in twin_side for edge in graph.edges.get(name, ())
         if edge.kind == "call" and edge.callee.endswith(".__init__")
     }
     legacy_objects = {

@@ -54,6 +54,8 @@ def build_twin(
     tree = cst.parse_module(code)
     trim = _Trim(module, twins, is_package)
     trimmed = tree.visit(trim)
+    if trim.needs_adapter and "legacy_decorator" not in _defined(trimmed):
+        trimmed = _add_import(trimmed, "from asyncify.compat import legacy_decorator\n")
     defined = _defined(trimmed)
     missing = sorted(n for n in set(legacy_names) - defined if not n.startswith("__"))
     if missing:
@@ -85,6 +87,7 @@ class _Trim(cst.CSTTransformer):
         self.dropped: set[str] = set()
         # Handlers whose endpoint layer could not be converted: they stay on the legacy app.
         self.left: dict[str, str] = {}
+        self.needs_adapter = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -106,6 +109,7 @@ class _Trim(cst.CSTTransformer):
                         self.left[name] = why
                         self.dropped.add(name)
                         continue
+                    statement = self._adapt_decorators(statement)
             elif isinstance(statement, cst.ClassDef):
                 prefix = statement.name.value + "."
                 if not any(k.startswith(prefix) for k in self.module.keep):
@@ -115,18 +119,42 @@ class _Trim(cst.CSTTransformer):
         body = [s for s in body if not self._registers_dropped(s)]
         return updated.with_changes(body=body)
 
+    def _adapt_decorators(self, function: cst.FunctionDef) -> cst.FunctionDef:
+        """Legacy view decorators under the route decorator go through
+        ``asyncify.compat.legacy_decorator``, so what they return becomes a response."""
+        decorators = list(function.decorators)
+        changed = False
+        for index, decorator in enumerate(decorators[1:], 1):
+            target = decorator.decorator
+            if isinstance(target, cst.Name | cst.Attribute):
+                decorators[index] = decorator.with_changes(decorator=cst.Call(
+                    cst.Name("legacy_decorator"), [cst.Arg(target)]))
+                changed = True
+        if changed:
+            self.needs_adapter = True
+        return function.with_changes(decorators=decorators)
+
     def _registers_dropped(self, statement: cst.BaseStatement) -> bool:
-        """``bp.add_api_route("/x", view)`` and friends for a view that is not migrated."""
+        """A registration the twin cannot keep: ``bp.add_api_route("/x", view)`` for a view
+        that is not migrated, or a Flask ``add_url_rule`` the rewrite left (a class view)."""
         if not isinstance(statement, cst.SimpleStatementLine):
             return False
         for small in statement.body:
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                names = {
-                    dotted(arg.value) for arg in small.value.args
-                    if isinstance(arg.value, cst.Name | cst.Attribute)
-                }
-                if names & self.dropped:
-                    return True
+            if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+                continue
+            call = small.value
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_url_rule":
+                view = _Names()
+                for arg in call.args:
+                    arg.value.visit(view)
+                for name in sorted(view.found & self.module.keep):
+                    self.left[name] = "class-based views (MethodView) are not converted yet"
+                return True
+            names = _Names()
+            for arg in call.args:
+                arg.value.visit(names)
+            if names.found & self.dropped:
+                return True
         return False
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
@@ -176,6 +204,17 @@ _FATAL = ("streaming", "stream_with_context", "send_file", "send_from_directory"
           "Response(")
 
 
+class _Names(cst.CSTVisitor):
+    """Every plain name used in an expression (``OrderAPI`` in ``OrderAPI.as_view("x")``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.add(node.value)
+
+
 def _endpoint_todo(function: cst.FunctionDef) -> str | None:
     """The first Flask → FastAPI (ASY1xx) TODO in a handler that keeps its twin from
     answering, if any."""
@@ -214,10 +253,15 @@ def _defined(module: cst.Module) -> set[str]:
 
 
 def _add_reexports(module: cst.Module, legacy: str, names: list[str]) -> cst.Module:
-    statement = cst.parse_statement(
+    return _add_import(
+        module,
         f"from {legacy} import (  # noqa: F401  (what the twin does not change)\n"
-        + "".join(f"    {name},\n" for name in names) + ")\n"
+        + "".join(f"    {name},\n" for name in names) + ")\n",
     )
+
+
+def _add_import(module: cst.Module, text: str) -> cst.Module:
+    statement = cst.parse_statement(text)
     body = list(module.body)
     at = 0
     for index, item in enumerate(body):
