@@ -120,6 +120,11 @@ def migrate(
             fn = functions[name]
             modules.setdefault(fn.module.name, set()).add(fn.summary.qualname)
     twins = {m: twin_name(m, package) for m in modules}
+    # Top-level names each twin defines (its converted functions and the classes owning
+    # converted methods): an import of one of them must come from the twin.
+    converted_by_module = {
+        m: frozenset(q.partition(".")[0] for q in local) for m, local in modules.items()
+    }
     index = graph.resolver.index
     for module_name, local in sorted(modules.items()):
         module = index.modules[module_name]
@@ -143,7 +148,8 @@ def migrate(
         try:
             new, todos = build_twin(twin, source, rules, narrowed, twins,
                                     [n for n in legacy_names if "." not in n],
-                                    module.file.is_package)
+                                    module.file.is_package, graph.resolver.canonical,
+                                    converted_by_module)
         except ValueError as exc:
             result.outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue

@@ -12,7 +12,7 @@ module when there is one, else to the legacy module (absolute, since the package
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -45,6 +45,8 @@ def build_twin(
     twins: Mapping[str, str],
     legacy_names: Iterable[str],
     is_package: bool,
+    locate: Callable[[str], str] = lambda name: name,
+    converted: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[bytes, list[str]]:
     """The twin's source and the TODO lines the rules left (``line: RULE: why``)."""
     outcome = transform(module.relpath, source, rules, context)
@@ -52,7 +54,7 @@ def build_twin(
         raise ValueError(outcome.reason)
     code = outcome.new if outcome.new is not None else source
     tree = cst.parse_module(code)
-    trim = _Trim(module, twins, is_package)
+    trim = _Trim(module, twins, is_package, locate, converted or {})
     trimmed = tree.visit(trim)
     if trim.needs_adapter and "legacy_decorator" not in _defined(trimmed):
         trimmed = _add_import(trimmed, "from asyncify.compat import legacy_decorator\n")
@@ -79,11 +81,16 @@ def build_twin(
 class _Trim(cst.CSTTransformer):
     """Drops the top-level functions and classes out of scope and re-points project imports."""
 
-    def __init__(self, module: TwinModule, twins: Mapping[str, str], is_package: bool) -> None:
+    def __init__(
+        self, module: TwinModule, twins: Mapping[str, str], is_package: bool,
+        locate: Callable[[str], str], converted: Mapping[str, frozenset[str]],
+    ) -> None:
         super().__init__()
         self.module = module
         self.twins = twins
         self.is_package = is_package
+        self.locate = locate
+        self.converted = converted
         self.dropped: set[str] = set()
         # Handlers whose endpoint layer could not be converted: they stay on the legacy app.
         self.left: dict[str, str] = {}
@@ -166,22 +173,43 @@ class _Trim(cst.CSTTransformer):
             return updated.with_changes(args=args)
         return updated
 
-    def leave_ImportFrom(
-        self, original: cst.ImportFrom, updated: cst.ImportFrom
-    ) -> cst.ImportFrom:
-        base = self._absolute(updated)
-        if base is None:
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.ImportFrom):
             return updated
-        if base in self.twins:
-            target = self.twins[base]
-        elif isinstance(updated.names, Sequence) and all(
-            f"{base}.{dotted(a.name)}" in self.twins for a in updated.names
-        ):
-            # ``from pkg import module``: the twin package has the twin module.
-            target = twin_name(base, self._package())
-        else:
-            target = base
-        return updated.with_changes(module=cst.parse_expression(target), relative=[])
+        node = updated.body[0]
+        base = self._absolute(node)
+        if base is None or isinstance(node.names, cst.ImportStar):
+            return updated
+        # Each name goes where its definition lives (re-exports followed): the twin module
+        # when the twin has it, else the legacy module.
+        groups: dict[str, list[cst.ImportAlias]] = {}
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            full = f"{base}.{name}"
+            if full in self.twins:  # a module with a twin
+                target = twin_name(base, self._package()) if base else self._package()
+            else:
+                home = self.locate(full)
+                module, _, leaf = home.rpartition(".")
+                if module in self.twins and leaf in self.converted.get(module, ()):
+                    target = self.twins[module]
+                    if leaf != name:
+                        alias = alias.with_changes(name=cst.Name(leaf), asname=alias.asname
+                                                   or cst.AsName(cst.Name(name)))
+                else:
+                    target = self.twins.get(base, base) if base in self.twins else base
+            groups.setdefault(target, []).append(alias)
+        lines = []
+        for target, aliases in groups.items():
+            aliases = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in aliases]
+            lines.append(updated.with_changes(body=[node.with_changes(
+                module=cst.parse_expression(target), relative=[], names=aliases,
+                lpar=None, rpar=None)]))
+        if len(lines) == 1:
+            return lines[0]
+        return cst.FlattenSentinel(lines)
 
     def _package(self) -> str:
         return self.module.twin.partition(".")[0]

@@ -97,11 +97,12 @@ class AwaitCallSites(Rule):
         if not any(flags) or not self.p.in_async():
             return updated
         if len(updated.items) != len(flags):
-            # Another rule already rewrote this with statement's items: leave the rest to a
-            # human rather than pair up the wrong ones.
-            self.p.todo(self.id, original, "a converted context manager is entered here "
-                        "together with one another rule rewrote: make it async with by hand")
-            return updated
+            # Another rule rewrote some items (a cursor block merged into its connection):
+            # pair the remaining items with the original ones by their expression.
+            converted = [o.item for o, f in zip(original.items, flags, strict=True) if f]
+            flags = [any(item.item.deep_equals(c) for c in converted) for item in updated.items]
+            if not any(flags):
+                return updated
         self.p.changed(self.id)
         if all(flags):
             return updated.with_changes(asynchronous=cst.Asynchronous())
