@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,40 @@ from asyncify import api
 from asyncify.planner import to_data
 
 WriteProject = Callable[[dict[str, str]], Path]
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_projects"
+
+
+def _sample_harness() -> Any:
+    # Loaded by path under the name sample_projects/conftest.py uses, so both share one
+    # module (putting sample_projects/ on sys.path would make the samples importable here).
+    name = "asyncify_sample_harness"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SAMPLES / "harness.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def sample_harness() -> Any:
+    """``sample_projects/harness.py``: throwaway databases, servers, free or refused ports."""
+    return _sample_harness()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(sample_harness: Any) -> str:
+    """The admin DSN; fails (never skips) every test that needs it when PostgreSQL is down."""
+    dsn = sample_harness.admin_dsn()
+    try:
+        sample_harness.check_postgres(dsn)
+    except sample_harness.PostgresUnavailable as exc:
+        problem = str(exc)
+    else:
+        return str(dsn)
+    pytest.fail(problem, pytrace=False)  # outside the except: no chained tracebacks
 
 
 @pytest.fixture

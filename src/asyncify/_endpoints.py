@@ -13,7 +13,6 @@ from ._summary import Ref
 
 FLASK_APP = "flask.Flask"
 FLASK_BLUEPRINT = "flask.Blueprint"
-VIEW_BASES = frozenset({"flask.views.MethodView", "flask.views.View"})
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SHORTCUTS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
 # Request hooks: name → whether a blueprint's hook applies to the whole app.

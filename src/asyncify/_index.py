@@ -39,11 +39,6 @@ class Index:
     lines: int = 0
     parsed: int = 0  # files parsed in this run (the rest came from the cache)
 
-    def module_of_file(self, relpath: str) -> Module | None:
-        for module in self.modules.values():
-            if module.file.relpath == relpath:
-                return module
-        return None
 
 
 class IndexBuilder:
@@ -150,17 +145,6 @@ class IndexBuilder:
         cache.save({s.relpath for s in self.project.files})
         index.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
         return index
-
-
-def build_index(
-    project: Project,
-    *,
-    use_cache: bool = True,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> Index:
-    """Summarize every file of ``project``; bad files become diagnostics, never exceptions."""
-    return IndexBuilder(project, use_cache=use_cache, workers=workers, progress=progress).build()
 
 
 def _load_all(

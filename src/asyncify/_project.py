@@ -45,7 +45,8 @@ def discover(path: Path, *, config: Config | None = None) -> Project:
         single, root = root, root.parent
     cfg = config if config is not None else load_config(root)
     if single is not None:
-        return Project(root, cfg, (_source_file(root, single),))
+        package = _package_of(root, (root / "__init__.py").is_file(), {})
+        return Project(root, cfg, (_source_file(root, single, package),))
     return Project(root, cfg, tuple(_walk(root, cfg)))
 
 
@@ -107,10 +108,8 @@ def _package_of(directory: Path, is_package: bool, memo: dict[Path, str | None])
     return memo[directory]
 
 
-def _source_file(root: Path, path: Path, package: str | bool | None = False) -> SourceFile:
-    if package is False:
-        return SourceFile(path, path.relative_to(root).as_posix(), module_name(path),
-                          path.name == "__init__.py")
+def _source_file(root: Path, path: Path, package: str | None) -> SourceFile:
+    """``path`` (in a directory that is the package ``package``, or none) as a source file."""
     if path.name == "__init__.py":
         module = package or path.parent.name
     else:
@@ -118,16 +117,6 @@ def _source_file(root: Path, path: Path, package: str | bool | None = False) -> 
     return SourceFile(
         path=path,
         relpath=path.relative_to(root).as_posix(),
-        module=str(module),
+        module=module,
         is_package=path.name == "__init__.py",
     )
-
-
-def module_name(path: Path) -> str:
-    """The dotted module name of ``path``: the chain of enclosing packages plus the stem."""
-    parts = [] if path.name == "__init__.py" else [path.stem]
-    parent = path.parent
-    while (parent / "__init__.py").is_file() and parent.parent != parent:
-        parts.append(parent.name)
-        parent = parent.parent
-    return ".".join(reversed(parts)) or path.parent.name

@@ -100,11 +100,20 @@ def run_recipe(
     originals = dict(sources)
     for outcome in run.outcomes:
         if outcome.status == "changed" and outcome.new is not None:
-            outcome.diff = _unified_diff(outcome.path, originals[outcome.path], outcome.new)
-    if not write:
-        return run
-    journal = Journal(root, "apply --recipe " + " ".join(rules))
-    for outcome in run.outcomes:
+            outcome.diff = unified_diff(outcome.path, originals[outcome.path], outcome.new)
+    if write:
+        run.written, run.journal = write_outcomes(
+            root, "apply --recipe " + " ".join(rules), run.outcomes)
+    return run
+
+
+def write_outcomes(root: Path, command: str, outcomes: Sequence[Outcome]) -> tuple[list[str], str | None]:
+    """Write every changed outcome through one journal run; a file that cannot be written
+    becomes a failed outcome and the others still go. Returns the paths written and the
+    journal's run id (``None`` when nothing was written)."""
+    journal = Journal(root, command)
+    written = []
+    for outcome in outcomes:
         if outcome.status != "changed" or outcome.new is None:
             continue
         try:
@@ -112,9 +121,8 @@ def run_recipe(
         except AsyncifyError as exc:
             outcome.status, outcome.reason = "failed", str(exc).partition(": ")[2]
             continue
-        run.written.append(outcome.path)
-    run.journal = journal.run_id if run.written else None
-    return run
+        written.append(outcome.path)
+    return written, journal.run_id if written else None
 
 
 def _contexts(root: Path, files: list[str], rules: Sequence[str]) -> dict[str, FileContext]:
@@ -152,10 +160,11 @@ def _transform_all(
     return results
 
 
-def _unified_diff(path: str, old: bytes, new: bytes) -> str:
-    """The change as a unified diff of the decoded text (undecodable bytes shown replaced)."""
+def unified_diff(path: str, old: bytes | None, new: bytes) -> str:
+    """The change as a unified diff of the decoded text (undecodable bytes shown replaced);
+    ``old`` is ``None`` for a file that does not exist yet."""
     return "".join(difflib.unified_diff(
-        old.decode("utf-8", "replace").splitlines(keepends=True),
+        (old or b"").decode("utf-8", "replace").splitlines(keepends=True),
         new.decode("utf-8", "replace").splitlines(keepends=True),
-        f"a/{path}", f"b/{path}",
+        f"a/{path}" if old is not None else "/dev/null", f"b/{path}",
     ))

@@ -162,9 +162,6 @@ class Resolver:
 
     # --- symbols ----------------------------------------------------------------------
 
-    def is_module(self, qname: str) -> bool:
-        return qname in self.index.modules
-
     def canonical(self, qname: str, depth: int = 0) -> str:
         """Follow re-exports through the project's modules; external names via the catalog."""
         found = self._canonical.get(qname)

@@ -7,7 +7,6 @@ the combined one on the routes it generates."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -33,17 +32,6 @@ def digest(tree: Path) -> dict[str, str]:
     }
 
 
-def harness() -> Any:
-    name = "asyncify_sample_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SAMPLES / "harness.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 def run_suite(project: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GATEWAY_APP": "asgi:gateway_async.main:app",
            "PYTHONPATH": str(project)}
@@ -66,7 +54,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_endpoint_by_endpoint(project: Path, tmp_path: Path) -> None:
+def test_endpoint_by_endpoint(project: Path, tmp_path: Path, sample_harness: Any) -> None:
     legacy = digest(project / "gateway")
     plan = runner.invoke(app, ["plan", str(project), "--format", "json", "--no-cache"])
     assert plan.exit_code == 0, plan.output
@@ -86,8 +74,7 @@ def test_endpoint_by_endpoint(project: Path, tmp_path: Path) -> None:
     streamed = "gateway_async/views/products.py: product_reviews_stream stays on the legacy app"
     assert streamed in again.stderr
 
-    upstream_helpers = harness()
-    with upstream_helpers.serve_upstream(log_dir=tmp_path) as upstream:
+    with sample_harness.serve_upstream(log_dir=tmp_path) as upstream:
         verify = runner.invoke(app, [
             "verify", str(project), "--legacy", "wsgi:gateway.app:create_app()",
             "--candidate", "asgi:gateway_async.main:app",

@@ -4,8 +4,6 @@ at teardown; a PostgreSQL that does not answer fails these tests, never skips th
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,59 +17,29 @@ LEGACY = "wsgi:bookshop.app:create_app()"
 API_TOKEN = "verify-token"
 
 
-def _harness() -> Any:
-    name = "asyncify_sample_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "sample_projects" / "harness.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-harness = _harness()
-
-
-@pytest.fixture(scope="session")
-def sample_harness() -> Any:
-    """``sample_projects/harness.py`` (refused ports, direct database access)."""
-    return harness
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> str:
-    dsn = harness.admin_dsn()
-    try:
-        harness.check_postgres(dsn)
-    except harness.PostgresUnavailable as exc:
-        problem = str(exc)
-    else:
-        return dsn
-    pytest.fail(problem, pytrace=False)
-
-
-def _database(dsn: str, prefix: str) -> Any:
+def _database(harness: Any, dsn: str, prefix: str) -> Any:
     return harness.temporary_database(dsn, prefix, BOOKSHOP / "schema.sql", BOOKSHOP / "seed.sql")
 
 
 @pytest.fixture(scope="session")
-def bookshop_db(postgres_dsn: str) -> Iterator[str]:
+def bookshop_db(sample_harness: Any, postgres_dsn: str) -> Iterator[str]:
     """Seeded; shared by the read-only runs (reads never change it)."""
-    with _database(postgres_dsn, "verifyreads") as url:
+    with _database(sample_harness, postgres_dsn, "verifyreads") as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def template_db(postgres_dsn: str) -> Iterator[str]:
+def template_db(sample_harness: Any, postgres_dsn: str) -> Iterator[str]:
     """Seeded and never connected to: scratch databases are cloned from it."""
-    with _database(postgres_dsn, "verifytemplate") as url:
+    with _database(sample_harness, postgres_dsn, "verifytemplate") as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def upstream_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with harness.serve_upstream(log_dir=tmp_path_factory.mktemp("upstream")) as server:
+def upstream_url(
+    sample_harness: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with sample_harness.serve_upstream(log_dir=tmp_path_factory.mktemp("upstream")) as server:
         yield server.url
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .._callgraph import CallGraph
 from .._endpoints import Endpoint
-from .._journal import Journal
+from .._recipe_run import unified_diff, write_outcomes
 from .._scope import conversion_contexts
 from .._write import refuse_dirty
 from ..codemods import REGISTRY, FileContext, Outcome
@@ -161,12 +161,8 @@ def migrate(
     result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
                                     "".join(f"{i}\n" for i in applied).encode(), []))
     if write:
-        journal = Journal(root, "apply " + " ".join(e.id for e in chosen))
-        for outcome in result.outcomes:
-            if outcome.status == "changed" and outcome.new is not None:
-                journal.write(root / outcome.path, outcome.new)
-                result.written.append(outcome.path)
-        result.journal = journal.run_id if result.written else None
+        result.written, result.journal = write_outcomes(
+            root, "apply " + " ".join(e.id for e in chosen), result.outcomes)
     return result
 
 
@@ -190,13 +186,8 @@ def _outcome(root: Path, relpath: str, new: bytes, todos: list[str]) -> Outcome:
     old = target.read_bytes() if target.exists() else None
     if old == new:
         return Outcome(relpath, "unchanged", "; ".join(todos))
-    outcome = Outcome(relpath, "changed", new=new)
-    outcome.diff = "".join(difflib.unified_diff(
-        (old or b"").decode("utf-8", "replace").splitlines(keepends=True),
-        new.decode("utf-8", "replace").splitlines(keepends=True),
-        f"a/{relpath}" if old is not None else "/dev/null", f"b/{relpath}"))
-    outcome.reason = "; ".join(todos)
-    return outcome
+    return Outcome(relpath, "changed", "; ".join(todos), new=new,
+                   diff=unified_diff(relpath, old, new))
 
 
 def _combined_app(selected: Sequence[Endpoint], twins: dict[str, str], top: str) -> str:
