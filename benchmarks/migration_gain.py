@@ -17,9 +17,15 @@ connections; throughput, p50, p99 and errors (socket errors + non-2xx/3xx) are p
 side, as ratios to legacy, and next to the physical ceiling: connections / (upstream calls
 per request x 50 ms).
 
-    python benchmarks/migration_gain.py                     # about 3 minutes
+    python benchmarks/migration_gain.py --generate --write-docs   # about 5 minutes
     python benchmarks/migration_gain.py --migrated bookshop=asgi:bookshop_async.main:app \\
-        --pythonpath /path/to/generated --write-docs
+        --pythonpath /path/to/generated
+
+``--generate`` copies each sample's package into a temporary git repository, runs
+``asyncify apply`` on every endpoint ``asyncify plan`` lists, and serves the generated
+``<project>_async.main:app`` as *migrated*. The async apps' shared httpx client sends through
+the transport given by ``--http-transport`` (``ASYNCIFY_HTTP_TRANSPORT``; default aiohttp, see
+``benchmarks/http_client_overhead.py``).
 
 Everything binds 127.0.0.1 and is stopped on exit (servers die with this process).
 """
@@ -63,8 +69,15 @@ MIXES: dict[str, list[tuple[str, int]]] = {
         ("/api/currency/convert?amount=10&to=GBP", 1),
         ("/api/recommendations/7?limit=2", 3),        # recommendations + 2 catalog calls
     ],
+    # Flask-SQLAlchemy, database only (no upstream): "physical" does not apply (0).
+    "notes": [
+        ("/api/notes/1", 0),                          # get_or_404 + lazy relationships
+        ("/api/notebooks/2", 0),
+        ("/api/notes/?page=1&per_page=3", 0),         # paginate: items + count
+        ("/api/search?q=engine", 0),
+    ],
 }
-READY = {"bookshop": "/health", "gateway": "/healthz"}
+READY = {"bookshop": "/health", "gateway": "/healthz", "notes": "/health"}
 
 
 @dataclass
@@ -135,6 +148,27 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) ->
     }
 
 
+def generate(project: str, into: Path) -> tuple[str, Path]:
+    """The fully migrated app for ``project``: its package copied into ``into`` (a fresh git
+    repository), every endpoint applied. Returns its app spec and its directory."""
+    root = into / project
+    shutil.copytree(SAMPLES / project / project, root / project)
+    git = ["git", "-c", "user.email=bench@asyncify", "-c", "user.name=bench"]
+    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "legacy"]):
+        subprocess.run([*git, *step], cwd=root, check=True)
+    asyncify = [sys.executable, "-m", "asyncify"]
+    plan = subprocess.run([*asyncify, "plan", str(root), "--format", "json", "--no-cache"],
+                          capture_output=True, text=True, check=True)
+    endpoints = [e["id"] for e in json.loads(plan.stdout)["endpoints"]]
+    for endpoint in endpoints:  # one at a time: an endpoint apply refuses stays legacy
+        applied = subprocess.run([*asyncify, "apply", endpoint, "--root", str(root), "--write",
+                                  "--allow-dirty"], capture_output=True, text=True)
+        if applied.returncode != 0:
+            print(f"{project}: {endpoint} stays legacy: {applied.stderr.strip()[-300:]}",
+                  file=sys.stderr)
+    return f"asgi:{project}_async.main:app", root
+
+
 def measure(h: Any, args: argparse.Namespace, wrk: str, logs: Path) -> list[Result]:
     results: list[Result] = []
     dsn = h.admin_dsn()
@@ -146,24 +180,36 @@ def measure(h: Any, args: argparse.Namespace, wrk: str, logs: Path) -> list[Resu
         db_url = stack.enter_context(h.temporary_database(
             dsn, "bench", bookshop_dir / "schema.sql", bookshop_dir / "seed.sql"))
         env = {"DATABASE_URL": db_url, "UPSTREAM_URL": upstream.url, "API_TOKEN": API_TOKEN,
-               "UPSTREAM_TIMEOUT": "5"}
+               "UPSTREAM_TIMEOUT": "5", "ASYNCIFY_HTTP_TRANSPORT": args.http_transport}
         for project in args.projects:
             project_dir = bookshop_dir if project == "bookshop" else gateway_dir
+            project_env = env
+            if project == "notes":  # its own schema
+                project_dir = SAMPLES / "notes"
+                project_env = {**env, "DATABASE_URL": stack.enter_context(h.temporary_database(
+                    dsn, "bench_notes", project_dir / "schema.sql", project_dir / "seed.sql"))}
             mix = MIXES[project]
             mean_calls = sum(calls for _, calls in mix) / len(mix)
             script = logs / f"{project}.lua"
             script.write_text(LUA % ", ".join(json.dumps(p) for p, _ in mix), encoding="utf-8")
             apps = [("legacy", f"wsgi:{project}.app:create_app()", {"workers": 2, "threads": 8})]
-            if project in args.migrated:
+            if args.generate:
+                spec, migrated_dir = generate(project, logs)
+                apps.append(("migrated", spec, {"workers": 2, "project_dir": migrated_dir}))
+            elif project in args.migrated:
                 apps.append(("migrated", args.migrated[project], {"workers": 2}))
-            apps.append(("ceiling", f"asgi:{project}_fastapi:app", {"workers": 2}))
-            for name, spec, sizing in apps:
-                with h.serve_app(h.AppSpec.parse(spec), project_dir=project_dir, env=env,
+            if (CEILING / f"{project}_fastapi.py").is_file():  # none for notes yet
+                apps.append(("ceiling", f"asgi:{project}_fastapi:app", {"workers": 2}))
+            for name, spec, options in apps:
+                sizing = {k: v for k, v in options.items() if k != "project_dir"}
+                app_dir = options.get("project_dir", project_dir)
+                with h.serve_app(h.AppSpec.parse(spec), project_dir=app_dir, env=project_env,
                                  ready_path=READY[project], log_dir=logs, **sizing) as server:
                     run_wrk(wrk, server.url, script, 100, args.warmup)
                     for connections in args.connections:
                         measured = run_wrk(wrk, server.url, script, connections, args.seconds)
-                        ceiling = connections / (mean_calls * DELAY_MS / 1000)
+                        ceiling = (connections / (mean_calls * DELAY_MS / 1000)
+                                   if mean_calls else 0.0)
                         results.append(Result(project, name, connections, ceiling_rps=ceiling,
                                               **measured))
                         print(_row(results[-1], results), flush=True)
@@ -195,10 +241,12 @@ def markdown(results: list[Result], machine: str) -> str:
     lines = [
         "## Migration gain",
         "",
-        "`python benchmarks/migration_gain.py --write-docs`: each sample app under wrk "
-        f"({machine}), upstream latency {DELAY_MS} ms, real PostgreSQL, reads only. "
+        "`python benchmarks/migration_gain.py --generate --write-docs`: each sample app under "
+        f"wrk ({machine}), upstream latency {DELAY_MS} ms, real PostgreSQL, reads only. "
         "Legacy: gunicorn gthread, 2 workers x 8 threads. Async apps: uvicorn (uvloop, "
-        "httptools), 2 workers. *ceiling* is the hand-written FastAPI + asyncpg + httpx app in "
+        "httptools), 2 workers. *migrated* is the combined app (`<pkg>_async.main:app`) "
+        "`asyncify apply` wrote for every endpoint `asyncify plan` lists, in the same run. "
+        "*ceiling* is the hand-written FastAPI + asyncpg + httpx app in "
         "`benchmarks/ceiling/` (same endpoints, same response bytes: `asyncify verify` finds no "
         "mismatch and the sample suites pass against it). *physical* is connections / "
         "(upstream calls per request x 50 ms).",
@@ -284,7 +332,7 @@ def write_docs(results: list[Result], machine: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--projects", nargs="+", default=["bookshop", "gateway"],
+    parser.add_argument("--projects", nargs="+", default=["bookshop", "gateway", "notes"],
                         choices=sorted(MIXES))
     parser.add_argument("--connections", nargs="+", type=int, default=[100, 500])
     parser.add_argument("--seconds", type=int, default=10, help="per measurement")
@@ -292,6 +340,10 @@ def main() -> None:
     parser.add_argument("--migrated", action="append", default=[], metavar="PROJECT=SPEC",
                         help="the generated app, e.g. bookshop=asgi:bookshop_async.main:app")
     parser.add_argument("--pythonpath", default="", help="where the migrated app lives")
+    parser.add_argument("--generate", action="store_true",
+                        help="generate the fully migrated apps with asyncify apply first")
+    parser.add_argument("--http-transport", choices=["aiohttp", "httpcore"], default="aiohttp",
+                        help="the async apps' httpx transport (ASYNCIFY_HTTP_TRANSPORT)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--write-docs", action="store_true",
                         help="rewrite '## Migration gain' in docs/benchmarks.md and the chart")
@@ -307,7 +359,8 @@ def main() -> None:
     h = harness()
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     print(f"migration gain on {machine}; upstream latency {DELAY_MS} ms; "
-          f"{args.seconds} s per measurement", flush=True)
+          f"{args.seconds} s per measurement; async apps' httpx transport: "
+          f"{args.http_transport}", flush=True)
     print(HEADER, flush=True)
     with tempfile.TemporaryDirectory(prefix="migration-gain-") as logs:
         results = measure(h, args, wrk, Path(logs))
@@ -315,7 +368,7 @@ def main() -> None:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n",
                              encoding="utf-8")
     if args.write_docs:
-        write_docs(results, machine)
+        write_docs(results, f"{machine}, async apps' httpx transport: {args.http_transport}")
         print(f"wrote {DOCS.relative_to(ROOT)} and {CHART.relative_to(ROOT)}")
 
 

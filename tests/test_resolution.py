@@ -286,3 +286,179 @@ def test_names_are_not_guessed(write_project, planner):
     data = planner.plan(root)
     assert planner.endpoint(data, "pkg.views.view")["blocking"] == []
     assert planner.endpoint(data, "pkg.views.view")["io"] is False
+
+
+def test_nested_function_called_from_its_enclosing_function(write_project, planner):
+    root = write_project({
+        "pkg/__init__.py": APP,
+        "pkg/views.py": """
+            import requests
+
+            def view():
+                def load(path):
+                    return requests.get("http://upstream" + path).json()
+
+                return load("/a")
+        """,
+    })
+    data = planner.plan(root)
+    assert planner.operations(data, "pkg.views.view") == [("requests.get", "pkg/views.py", 5)]
+    path = planner.endpoint(data, "pkg.views.view")["blocking"][0]["path"]
+    assert [(s["function"], s["line"]) for s in path] == [
+        ("pkg.views.view", 7),
+        ("pkg.views.view.<locals>.load", 5),
+    ]
+
+
+def test_nested_function_seen_from_a_sibling_nested_function(write_project, planner):
+    root = write_project({
+        "pkg/__init__.py": APP,
+        "pkg/views.py": """
+            import time
+
+            def view():
+                def pause():
+                    time.sleep(0.1)
+
+                def work():
+                    pause()
+                    return "done"
+
+                return work()
+        """,
+    })
+    data = planner.plan(root)
+    assert planner.operations(data, "pkg.views.view") == [("time.sleep", "pkg/views.py", 5)]
+    # The call edge itself (await propagation needs it: work must await pause once it is async).
+    from asyncify.api import analyse_project
+
+    _, graph, _ = analyse_project(root, use_cache=False)
+    calls = {(e.callee, e.line) for e in graph.edges["pkg.views.view.<locals>.work"]
+             if e.kind == "call"}
+    assert ("pkg.views.view.<locals>.pause", 8) in calls
+
+
+def test_namespace_package_below_the_root(write_project, planner):
+    """``backend/`` has no ``__init__.py`` and is imported as ``backend.api`` (the root is on
+    sys.path); a script-style ``import helpers`` beside it still resolves."""
+    root = write_project({
+        "app.py": """
+            from flask import Flask
+            from backend.api import bp
+
+            app = Flask(__name__)
+            app.register_blueprint(bp)
+        """,
+        "backend/api.py": """
+            from flask import Blueprint
+            import helpers
+
+            bp = Blueprint("api", __name__)
+
+            @bp.get("/rates")
+            def rates():
+                return helpers.fetch()
+        """,
+        "backend/helpers.py": """
+            import requests
+
+            def fetch():
+                return requests.get("http://upstream/").json()
+        """,
+    })
+    data = planner.plan(root)
+    assert planner.operations(data, "backend.api.rates") == [
+        ("requests.get", "backend/helpers.py", 4)
+    ]
+
+
+def test_same_file_names_in_two_plain_directories_do_not_collide(write_project, planner):
+    root = write_project({
+        "pkg/__init__.py": APP,
+        "pkg/views.py": "def view():\n    return 'ok'\n",
+        "tests/conftest.py": "import pytest\n",
+        "tests_http/conftest.py": "import pytest\n",
+    })
+    data = planner.plan(root)
+    assert data["diagnostics"] == []
+
+
+def test_package_inside_a_plain_directory(write_project, planner):
+    """``backend/api/`` is a package inside the plain ``backend/``; the code imports it as
+    ``backend.api`` and the plain module beside it as ``backend.db``."""
+    root = write_project({
+        "backend/api/__init__.py": """
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            from backend.api import routes
+        """,
+        "backend/api/routes.py": """
+            from backend.api import app
+            from backend.db import query
+
+            @app.get("/courses")
+            def courses():
+                return query()
+        """,
+        "backend/db.py": """
+            import requests
+
+            def query():
+                return requests.get("http://upstream/courses").json()
+        """,
+    })
+    data = planner.plan(root)
+    assert planner.operations(data, "api.routes.courses") == [
+        ("requests.get", "backend/db.py", 4)
+    ]
+
+
+def test_star_import_of_a_project_module(write_project, planner):
+    """``from .queries import *`` binds the module's public names (and what it imported)."""
+    root = write_project({
+        "pkg/__init__.py": APP,
+        "pkg/views.py": """
+            from .queries import *
+
+            def view():
+                return fetch_rates()
+        """,
+        "pkg/queries.py": """
+            import requests
+
+            def fetch_rates():
+                return requests.get("http://fx/rates").json()
+
+            def _private():
+                return None
+        """,
+    })
+    data = planner.plan(root)
+    assert planner.operations(data, "pkg.views.view") == [("requests.get", "pkg/queries.py", 4)]
+
+
+def test_psycopg3_is_database_io(write_project, planner):
+    root = write_project({
+        "pkg/__init__.py": APP,
+        "pkg/views.py": """
+            import psycopg
+            from psycopg_pool import ConnectionPool
+
+            pool = ConnectionPool("postgresql://db/app")
+
+            def view():
+                with psycopg.connect("postgresql://db/app") as conn:
+                    conn.execute("SELECT 1")
+                with pool.connection() as pooled:
+                    return pooled.execute("SELECT 2").fetchone()
+        """,
+    })
+    data = planner.plan(root)
+    assert sorted(planner.operations(data, "pkg.views.view"), key=lambda op: op[2]) == [
+        ("psycopg.connect", "pkg/views.py", 7),
+        ("psycopg.Connection.execute", "pkg/views.py", 8),
+        ("psycopg_pool.ConnectionPool.connection", "pkg/views.py", 9),
+        ("psycopg.Connection.execute", "pkg/views.py", 10),
+    ]

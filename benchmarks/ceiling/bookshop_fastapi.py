@@ -91,13 +91,23 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 state: dict[str, Any] = {}
 
 
+def _client(connections: int) -> httpx.AsyncClient:
+    """httpx's own pool, or (ASYNCIFY_HTTP_TRANSPORT=aiohttp) the aiohttp transport, which
+    costs a fraction of the CPU per call (benchmarks/http_client_overhead.py)."""
+    if os.environ.get("ASYNCIFY_HTTP_TRANSPORT") == "aiohttp":
+        from asyncify.compat import AiohttpTransport
+
+        return httpx.AsyncClient(transport=AiohttpTransport())
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(limits=limits)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state["db"] = await asyncpg.create_pool(
         DATABASE_URL, min_size=int(ENV.get("DB_POOL_MIN", "1")),
         max_size=int(ENV.get("DB_POOL_MAX", "10")), init=_init_connection)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(limits=limits) as client:
+    async with _client(200) as client:
         state["http"] = client
         yield
     await state["db"].close()

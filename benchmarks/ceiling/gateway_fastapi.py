@@ -69,10 +69,20 @@ class BadPayload(Exception):
 state: dict[str, httpx.AsyncClient] = {}
 
 
+def _client(connections: int) -> httpx.AsyncClient:
+    """httpx's own pool, or (ASYNCIFY_HTTP_TRANSPORT=aiohttp) the aiohttp transport, which
+    costs a fraction of the CPU per call (benchmarks/http_client_overhead.py)."""
+    if os.environ.get("ASYNCIFY_HTTP_TRANSPORT") == "aiohttp":
+        from asyncify.compat import AiohttpTransport
+
+        return httpx.AsyncClient(transport=AiohttpTransport())
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(limits=limits)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(limits=limits) as client:
+    async with _client(1000) as client:
         state["http"] = client
         yield
 

@@ -1,14 +1,17 @@
 """Flask endpoint discovery, statically: apps, blueprints (nested, registered in factories),
-``route``/``get``/``post``… decorators, ``add_url_rule``, ``MethodView``, and the
-``before_request`` hooks that run in front of each endpoint."""
+``route``/``get``/``post``… decorators, ``add_url_rule``, ``MethodView``, flask-restx /
+Flask-RESTful ``Resource`` classes (see ``_restapi``), and the ``before_request`` hooks that
+run in front of each endpoint."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from ._diagnostics import Diagnostic
+from ._owner_aliases import find_aliases
 from ._resolve import FunctionDef, Resolver, Scope, Value
+from ._restapi import CALLS as REST_CALLS
+from ._restapi import RestApis
 from ._summary import Ref
 
 FLASK_APP = "flask.Flask"
@@ -46,7 +49,9 @@ class Endpoint:
     prefix: str = ""  # the URL prefix its blueprint registrations add ("" for app routes)
     rule: str = ""  # the rule as written on the route
     owner: str = ""  # the variable holding the blueprint (or app) the route is declared on
-    owner_kind: str = ""  # "blueprint" | "app"
+    # "blueprint" | "app" | "resource" (a flask-restx / Flask-RESTful Resource class, on the
+    # app or blueprint its Api is attached to)
+    owner_kind: str = ""
 
 
 @dataclass(slots=True)
@@ -73,6 +78,8 @@ class _Route:
     endpoint: str
     file: str
     line: int
+    resource: bool = False  # a Resource class: joined to its blueprint prefix by plain
+    # concatenation, like the restx / Flask-RESTful blueprint patch does
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,35 +100,49 @@ class _Finder:
         self.resolver = resolver
         self.owners: dict[str, _Owner] = {}
         self.diagnostics: list[Diagnostic] = []
-        self._pending: list[tuple[Scope, Ref]] = []
+        self.rest = RestApis(self)
+        # ``app = create_app()`` outside the factory: that variable → the factory's app.
+        self.aliases: dict[str, str] = {}
+        self._scopes: list[Scope] | None = None
 
     # --- scanning ---------------------------------------------------------------------
 
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.resolver.bodies.values()
-        for fn in self.resolver.functions.values():
-            yield self.resolver.scope_of(fn)
+    def scopes(self) -> list[Scope]:
+        """Every module body and function, built once (several passes walk them)."""
+        if self._scopes is None:
+            self._scopes = [*self.resolver.bodies.values()]
+            self._scopes += [self.resolver.scope_of(fn) for fn in self.resolver.functions.values()]
+        return self._scopes
 
     def run(self) -> None:
         for scope in self.scopes():
             self._find_owners(scope)
+        find_aliases(self)
+        for cls in self.resolver.classes.values():
+            self.rest.class_attrs(cls)
+        self.rest.settle()
         for scope in self.scopes():
             for call in scope.fn.calls:
                 self._call(scope, call.ref)
         for fn in self.resolver.functions.values():
             self._decorators(fn)
+        for cls in self.resolver.classes.values():
+            if cls.summary.decorators:
+                self.rest.decorators(cls)
 
     def _find_owners(self, scope: Scope) -> None:
         for name, ref, kind in scope.fn.bindings:
             if kind != "=" or ref[0] != "c":
                 continue
-            kind_of = self._flask_kind(self.resolver.resolve(ref[1], scope))
-            if kind_of is None:
-                continue
             if scope.fn.qualname == "<module>" or name in scope.fn.global_names:
                 origin = f"{scope.module.name}.{name}"
             else:
                 origin = f"{scope.qname}.<locals>.{name}"
+            func = self.resolver.resolve(ref[1], scope)
+            kind_of = self._flask_kind(func)
+            if kind_of is None:
+                self.rest.binding(origin, ref, scope, func)
+                continue
             args, kwargs = ref[2], dict(ref[3])
             if kind_of == "app":
                 label = origin.rpartition(".")[2]
@@ -148,15 +169,21 @@ class _Finder:
 
     def _owner(self, ref: Ref, scope: Scope) -> _Owner | None:
         value = self.resolver.resolve(ref, scope)
-        if value is None or value.origin is None:
+        if value is None:
             return None
-        return self.owners.get(value.origin)
+        origin = value.origin or (value.qname if value.kind == "var" else None)
+        if origin is None:
+            return None
+        return self.owners.get(self.aliases.get(origin, origin))
 
     def _call(self, scope: Scope, ref: Ref) -> None:
         func = ref[1]
         if func[0] != "a":
             return
         method = func[2]
+        if method in REST_CALLS:
+            self.rest.call(scope, ref)
+            return
         if method not in ("add_url_rule", "register_blueprint", *_HOOKS):
             return
         owner = self._owner(func[1], scope)
@@ -175,9 +202,11 @@ class _Finder:
                 return
             prefix = _literal(kwargs.get("url_prefix"))
             name = _literal(kwargs.get("name"))
-            owner.children.append(_Registration(
+            registration = _Registration(
                 child.origin, prefix if isinstance(prefix, str) else None,
-                name if isinstance(name, str) else None))
+                name if isinstance(name, str) else None)
+            if registration not in owner.children:  # the factory's app, set up twice
+                owner.children.append(registration)
             return
         if method in _HOOKS:
             if args:
@@ -286,6 +315,7 @@ class _Finder:
     # --- composing --------------------------------------------------------------------
 
     def compose(self) -> tuple[list[Endpoint], list[Diagnostic]]:
+        self.rest.materialize()
         endpoints: list[Endpoint] = []
         apps = [o for o in self.owners.values() if o.kind == "app"]
         for app in apps:
@@ -323,7 +353,10 @@ class _Finder:
         hooks: tuple[str, ...], out: list[Endpoint], chain: list[str],
     ) -> None:
         for route in owner.routes:
-            path = "<dynamic>" if route.rule is None else _join(prefix, route.rule)
+            if route.rule is None:
+                path = "<dynamic>"
+            else:
+                path = prefix + route.rule if route.resource else _join(prefix, route.rule)
             defined = self.resolver.functions.get(route.view) or self.resolver.classes.get(
                 route.view)
             file, line = route.file, route.line
@@ -345,7 +378,7 @@ class _Finder:
                 prefix=prefix,
                 rule=route.rule or "",
                 owner=owner.origin,
-                owner_kind=owner.kind,
+                owner_kind="resource" if route.resource else owner.kind,
             ))
         for registration in owner.children:
             child = self.owners[registration.child]

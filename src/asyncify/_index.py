@@ -35,6 +35,8 @@ class Module:
 class Index:
     project: Project
     modules: dict[str, Module] = field(default_factory=dict)
+    # Other names modules are imported by (see ``SourceFile.alias``), where unambiguous.
+    aliases: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lines: int = 0
     parsed: int = 0  # files parsed in this run (the rest came from the cache)
@@ -142,6 +144,11 @@ class IndexBuilder:
                 continue
             index.modules[source.module] = Module(source.module, source, summary)
             index.lines += summary.lines
+            if source.alias is not None:
+                taken = source.alias in index.aliases
+                index.aliases[source.alias] = "" if taken else source.module
+        index.aliases = {alias: name for alias, name in index.aliases.items()
+                         if name and alias not in index.modules}
         cache.save({s.relpath for s in self.project.files})
         index.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
         return index

@@ -20,6 +20,11 @@ class SourceFile:
     relpath: str
     module: str
     is_package: bool
+    # Another name the module is imported by, for plain directories (no ``__init__.py``)
+    # below the root: ``api`` for ``backend/api.py`` (named ``backend.api``: the root is on
+    # sys.path) when a script beside it imports it; ``backend.api`` for the package
+    # ``backend/api/`` (named ``api``) when the code imports it through the directory.
+    alias: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +113,35 @@ def _package_of(directory: Path, is_package: bool, memo: dict[Path, str | None])
     return memo[directory]
 
 
+def _namespace(root: Path, directory: Path) -> tuple[str, ...] | None:
+    """``directory`` (a plain directory at or below the root) as a namespace package path;
+    ``None`` when a part is not an identifier. ``src/`` is a source root, not a package."""
+    parts = directory.relative_to(root).parts if directory != root else ()
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    return parts if all(part.isidentifier() for part in parts) else None
+
+
 def _source_file(root: Path, path: Path, package: str | None) -> SourceFile:
     """``path`` (in a directory that is the package ``package``, or none) as a source file."""
+    alias = None
     if path.name == "__init__.py":
         module = package or path.parent.name
+        if package and "." not in package and path.parent != root:
+            outer = _namespace(root, path.parent.parent)
+            if outer:
+                alias = ".".join([*outer, package])
+    elif package:
+        module = f"{package}.{path.stem}"
     else:
-        module = f"{package}.{path.stem}" if package else path.stem
+        module = path.stem
+        outer = _namespace(root, path.parent)
+        if outer:
+            module, alias = ".".join([*outer, path.stem]), path.stem
     return SourceFile(
         path=path,
         relpath=path.relative_to(root).as_posix(),
         module=module,
         is_package=path.name == "__init__.py",
+        alias=alias,
     )

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ._journal import Journal
 from ._project import discover
-from ._scope import conversion_contexts
+from ._scope import settled_contexts
 from ._write import inside_root, refuse_dirty
-from .codemods import NO_CONTEXT, REGISTRY, FileContext, Outcome, transform
+from .codemods import NO_CONTEXT, FileContext, Outcome, transform
 from .errors import AsyncifyError, UsageError
 
 # Await propagation: added to any recipe run with ``propagate``.
@@ -128,10 +128,8 @@ def write_outcomes(root: Path, command: str, outcomes: Sequence[Outcome]) -> tup
 def _contexts(root: Path, files: list[str], rules: Sequence[str]) -> dict[str, FileContext]:
     from .api import analyse_project
 
-    selected = [REGISTRY.rules[r] for r in rules]
     _, graph, _ = analyse_project(root)
-    return conversion_contexts(
-        graph, files, lambda op: any(rule.converts_op(op) for rule in selected))
+    return settled_contexts(graph, files, rules)
 
 
 def _transform_all(

@@ -116,7 +116,23 @@ class Resolver:
 
     def import_target(self, module: Module, imp: Import) -> str:
         base = self.absolute(module, imp.level, imp.module)
+        if imp.level == 0 and base and self.index.aliases:
+            base = self._unalias(base)
         return base if imp.name is None else (f"{base}.{imp.name}" if base else imp.name)
+
+    def _unalias(self, name: str) -> str:
+        """``name`` with its longest aliased prefix replaced by the module's own name
+        (``import api`` beside ``backend/api.py``; ``backend.api.routes`` for the package
+        ``backend/api/``), unless the prefix is itself a module."""
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in self.index.modules:
+                return name
+            target = self.index.aliases.get(prefix)
+            if target is not None:
+                return ".".join([target, *parts[end:]])
+        return name
 
     @staticmethod
     def absolute(module: Module, level: int, name: str) -> str:
@@ -134,8 +150,11 @@ class Resolver:
         module = self.index.modules[name]
         table = {}
         body = self.bodies[name]
+        stars: list[str] = []
         for imp in module.summary.imports:
-            if imp.local:
+            if imp.name == "*":
+                stars.append(self.absolute(module, imp.level, imp.module))
+            elif imp.local:
                 table.setdefault(imp.local, []).append(("import", self.import_target(module, imp)))
         for fn_name in module.summary.functions:
             table.setdefault(fn_name, []).append(("def", f"{name}.{fn_name}"))
@@ -154,6 +173,12 @@ class Resolver:
                     if var in fn.global_names and kind not in ("for", "import"):
                         table.setdefault(var, []).append(("var", _Assignment(ref, scope, kind)))
         self._scopes[name] = table
+        for target in stars:  # ``from .queries import *``: its public names, unless bound here
+            target = self._unalias(target) if self.index.aliases else target
+            if target in self.index.modules and target != name:
+                for var in list(self._module_scope(target)):
+                    if not var.startswith("_") and var not in table:
+                        table[var] = [("import", f"{target}.{var}")]
         return table
 
     def _import_ref(self, module: Module, ref: Ref) -> str:
@@ -274,6 +299,11 @@ class Resolver:
                     if found is not None and found.kind != "var":
                         return Value(found.kind, found.qname, found.origin or origin)
                 return Value("var", origin, origin)
+            # A function defined in this one (``def inner(): …`` then ``inner()``), seen from
+            # here or, through ``scope.outer``, from a sibling nested function.
+            nested = f"{scope.qname}.<locals>.{name}"
+            if nested in self.functions:
+                return Value("sym", nested)
             for index, (param, annotation) in enumerate(fn.params):
                 if param != name:
                     continue
@@ -360,6 +390,15 @@ class Resolver:
             return None
         typ = self.resolve(annotation, self.definition_scope(fn), depth + 1)
         return Value("obj", typ.qname) if typ is not None and typ.kind == "sym" else None
+
+    def returned(self, qname: str) -> Value | None:
+        """What a call of the project function ``qname`` returns (or, for a context manager,
+        what ``with`` binds), when the index can tell: e.g. ``obj`` of a library type."""
+        fn = self.functions.get(qname)
+        if fn is None:
+            return None
+        refs = fn.summary.yields if self.is_context_manager(fn) else fn.summary.returns
+        return self._first(refs, self.scope_of(fn), 0)
 
     def _first(self, refs: list[Ref], scope: Scope, depth: int) -> Value | None:
         for ref in refs:

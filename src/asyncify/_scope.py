@@ -11,7 +11,7 @@ became async goes through the bridge.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ._callgraph import CallGraph
@@ -28,15 +28,21 @@ _BLOCKERS = {
     "callback": "it is passed as a value to code that calls it synchronously",
 }
 
+# Frameworks that call a class's methods without awaiting them (flask-restx/-restplus and
+# Flask-RESTful ``Resource.dispatch_request`` calls ``meth(*args, **kwargs)``).
+_SYNC_DISPATCH = ("flask_restful.Resource", "flask_restx.Resource", "flask_restplus.Resource")
+
 
 def conversion_contexts(
     graph: CallGraph, files: Iterable[str], converts: Converts,
-    keep_sync: Iterable[str] = (),
+    keep_sync: Iterable[str] = (), kept: Mapping[str, str] | None = None,
 ) -> dict[str, FileContext]:
     """Per file (relative path), what to make async and which call sites to await.
 
     ``keep_sync`` names functions that must stay sync whatever they reach (and so must their
     callers): e.g. methods of objects the legacy code creates, when only twins are written.
+    ``kept``: functions in which a rule left a blocking call as it was → why (they stay sync
+    with a marker saying so; see :func:`settled_contexts`).
     """
     wanted = set(files)
     functions = graph.functions
@@ -52,17 +58,24 @@ def conversion_contexts(
                 stuck.add(name)
     # Functions that reach only converted I/O but cannot be async themselves: they stay sync
     # (their callers too) and get a marker saying why.
+    # (Only functions that do reach I/O: a dunder or a decorated function without any has
+    # nothing to turn async, and keeping it "stuck" would wrongly keep its callers sync.)
     blocked: dict[str, str] = {}
     for items in graph.manual.values():
         for m in items:
-            if m.kind in _BLOCKERS and m.function in functions:
+            if m.kind in _BLOCKERS and m.function in functions and m.function in graph.blocking:
                 blocked.setdefault(m.function, _BLOCKERS[m.kind])
     for name, edges in graph.edges.items():
         for edge in edges:
-            if edge.kind == "decorator" and name in functions:
+            if edge.kind == "decorator" and name in functions and name in graph.blocking:
                 blocked.setdefault(name, f"its decorator {edge.callee.rpartition('.')[2]} "
                                    "wraps it in a sync function: make the wrapper async "
                                    "(async def, await the call), then this can follow")
+    for name, reason in (kept or {}).items():
+        if name in functions:
+            blocked.setdefault(name, reason)
+    for name, reason in _sync_framework_callees(graph).items():
+        blocked.setdefault(name, reason)
     stuck.update(blocked)
     stuck.update(keep_sync)
     # Whatever reaches a stuck function stays sync too.
@@ -74,10 +87,13 @@ def conversion_contexts(
                 stuck.add(edge.caller)
                 queue.append(edge.caller)
 
+    # Only what reaches I/O through calls awaits anything: a function that merely defines a
+    # closure doing I/O (a decorator factory) or is decorated by one stays as it is.
+    awaits = _reaching_by_calls(graph)
     make_async = {
         name for name in graph.blocking
-        if name not in stuck and name in functions and file_of(name) in wanted
-        and not functions[name].summary.is_async
+        if name in awaits and name not in stuck and name in functions
+        and file_of(name) in wanted and not functions[name].summary.is_async
     }
     converted = make_async | {
         name for name in graph.blocking
@@ -99,6 +115,8 @@ def conversion_contexts(
             caller_async = edge.caller in converted or functions[edge.caller].summary.is_async
             target = parts[relpath].await_at if caller_async else parts[relpath].bridge_at
             target.add((edge.line, edge.col))
+            parts[relpath].callees.setdefault((edge.line, edge.col), set()).add(
+                callee.rpartition(".")[2])
     for name, found in graph.sites.items():
         if name in functions and file_of(name) in wanted:
             for site in found:
@@ -112,9 +130,155 @@ def conversion_contexts(
             bridge_at=frozenset(part.bridge_at),
             sites=part.sites,
             blocked=part.blocked,
+            callees={at: frozenset(names) for at, names in part.callees.items()},
         )
         for relpath, part in parts.items()
     }
+
+
+def _reaching_by_calls(graph: CallGraph) -> set[str]:
+    """Functions with a blocking site, and those reaching one through call edges."""
+    found = {name for name, sites in graph.sites.items() if any(s.operation.io for s in sites)}
+    queue = deque(found)
+    while queue:
+        current = queue.popleft()
+        for edge in graph.callers.get(current, ()):
+            if edge.kind == "call" and edge.caller not in found:
+                found.add(edge.caller)
+                queue.append(edge.caller)
+    return found
+
+
+def _sync_framework_callees(graph: CallGraph) -> dict[str, str]:
+    """Functions some sync code calls without awaiting, whatever they reach: closures handed
+    out by their parent (decorator wrappers) and methods of classes a sync framework
+    dispatches (``Resource``)."""
+    resolver = graph.resolver
+    called = {edge.callee for edges in graph.edges.values() for edge in edges
+              if edge.kind == "call"}
+    out: dict[str, str] = {}
+    for name, fn in graph.functions.items():
+        if name not in graph.blocking:
+            continue
+        if fn.parent is not None and name not in called:
+            out[name] = (f"it is handed out by {fn.parent.rpartition('.')[2]} (a decorator "
+                         "wrapper or callback) and called synchronously: make that code "
+                         "async-aware first")
+        elif fn.cls is not None:
+            base = next((b for b in resolver.external_bases(fn.cls) if b in _SYNC_DISPATCH), None)
+            if base is not None:
+                out[name] = (f"{base} calls its methods without awaiting them: move the I/O "
+                             "into an async helper and serve this endpoint from FastAPI")
+    return out
+
+
+def settled_contexts(
+    graph: CallGraph, files: Iterable[str], rules: Sequence[str],
+    keep_sync: Iterable[str] = (), converts: Converts | None = None, *,
+    in_place: bool = True,
+) -> dict[str, FileContext]:
+    """:func:`conversion_contexts` for the rules ``rules``, decided per call site: the rules
+    run once (nothing written) on the files where functions would turn async, and every
+    function in which one left a blocking call as it was (``codemods.propagation.keep``) is
+    kept sync, with its callers; repeated until nothing more is kept (each round can only
+    keep more, so it ends).
+
+    ``in_place``: the files are rewritten where they are, so a function that stays sync calls
+    the rewritten callees; one it enters with ``with`` (or iterates) cannot go through the
+    bridge and stays sync too. (Async twins leave that caller calling the legacy callee.)"""
+    from .codemods import REGISTRY
+
+    selected = [REGISTRY.rules[r] for r in rules]
+
+    def converted(op: str) -> bool:
+        return any(rule.converts_op(op) for rule in selected)
+
+    files = list(files)
+    keep_sync = list(keep_sync)
+    index = graph.resolver.index
+    paths = {m.file.relpath: (m.name, m.file.path) for m in index.modules.values()}
+    kept: dict[str, str] = {}
+    while True:
+        contexts = conversion_contexts(graph, files, converts or converted, keep_sync, kept)
+        more: dict[str, str] = {}
+        for relpath, context in sorted(contexts.items()):  # sorted: stable reasons
+            if not context.make_async or relpath not in paths:
+                continue
+            module, path = paths[relpath]
+            found, entered = _probe(relpath, path.read_bytes(), rules, context)
+            for qualname, why in found.items():
+                name = f"{module}.{qualname}"
+                if name in graph.functions and name not in kept:
+                    more[name] = why
+            if in_place:
+                for name, why in _entered_from_sync(graph, relpath, entered).items():
+                    if name not in kept:
+                        more.setdefault(name, why)
+        if in_place:
+            for name, why in _resources_to_sync(graph, contexts).items():
+                if name not in kept:
+                    more.setdefault(name, why)
+        if not more:
+            return contexts
+        kept.update(more)
+
+
+def _entered_from_sync(graph: CallGraph, relpath: str,
+                       positions: set[tuple[int, int]]) -> dict[str, str]:
+    """The callees of the call sites ``positions`` in ``relpath`` → why they stay sync."""
+    found: dict[str, str] = {}
+    for name, edges in graph.edges.items():
+        fn = graph.functions.get(name)
+        if fn is None or fn.module.file.relpath != relpath:
+            continue
+        for edge in edges:
+            if edge.kind == "call" and (edge.line, edge.col) in positions:
+                found[edge.callee] = (f"{fn.summary.qualname} (line {edge.line}) stays sync "
+                                      "and enters or iterates it, which the bridge cannot do")
+    return found
+
+
+def _resources_to_sync(graph: CallGraph, contexts: Mapping[str, FileContext]) -> dict[str, str]:
+    """Functions that would hand a library object (a pool, a connection, a client) to code
+    that stays sync through the bridge: that code would get the async library's object and
+    call the sync library's methods on it, so they stay sync."""
+    resolver = graph.resolver
+    found: dict[str, str] = {}
+    for name, edges in graph.edges.items():
+        fn = graph.functions.get(name)
+        context = contexts.get(fn.module.file.relpath) if fn is not None else None
+        if fn is None or context is None or not context.bridge_at:
+            continue
+        for edge in edges:
+            if edge.kind != "call" or (edge.line, edge.col) not in context.bridge_at:
+                continue
+            value = resolver.returned(edge.callee)
+            if value is not None and value.kind == "obj" and value.qname not in resolver.classes:
+                found.setdefault(edge.callee, f"it returns a {value.qname} to "
+                                 f"{fn.summary.qualname} (line {edge.line}), which stays sync")
+    return found
+
+
+def _probe(relpath: str, source: bytes, rules: Sequence[str],
+           context: FileContext) -> tuple[dict[str, str], set[tuple[int, int]]]:
+    """Run the rules over one file as :func:`codemods.transform` would, for what they keep
+    and for the calls that sync code enters or iterates."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.metadata import MetadataWrapper
+
+    from .codemods import REGISTRY, Pass
+    from .codemods.propagation.keep import kept, unbridgeable_sites
+
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError):
+        return {}, set()
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    rewrite = Pass([REGISTRY.rules[r] for r in rules], CodemodContext(filename=relpath),
+                   wrapper, context)
+    module.visit(rewrite)
+    return kept(rewrite), unbridgeable_sites(rewrite)
 
 
 @dataclass
@@ -124,10 +288,13 @@ class _FileParts:
     bridge_at: set[tuple[int, int]] = field(default_factory=set)
     sites: dict[tuple[int, int], str] = field(default_factory=dict)
     blocked: dict[str, str] = field(default_factory=dict)
+    callees: dict[tuple[int, int], set[str]] = field(default_factory=dict)
 
 
-def example_context(source: str, converts: Converts) -> FileContext:
-    """The context of a one-module project made of ``source`` (rule examples and tests)."""
+def example_context(source: str, converts: Converts,
+                    rules: Sequence[str] | None = None) -> FileContext:
+    """The context of a one-module project made of ``source`` (rule examples and tests),
+    settled per call site by ``rules`` (default: every registered rule)."""
     import tempfile
     from pathlib import Path
 
@@ -136,4 +303,8 @@ def example_context(source: str, converts: Converts) -> FileContext:
     with tempfile.TemporaryDirectory(prefix="asyncify-example-") as tmp:
         (Path(tmp) / "example.py").write_text(source, encoding="utf-8")
         _, graph, _ = analyse_project(Path(tmp), use_cache=False)
-        return conversion_contexts(graph, ["example.py"], converts)["example.py"]
+        if rules is None:
+            from .codemods import REGISTRY
+
+            rules = [rule.id for rule in REGISTRY]
+        return settled_contexts(graph, ["example.py"], rules, converts=converts)["example.py"]

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from . import _cli_apply, _cli_verify, api
+from . import _cli_apply, _cli_flags, _cli_verify, api
 from ._console import progress, say
 from .errors import AsyncifyError
 from .planner import render_html, render_json, render_markdown, render_table
@@ -171,6 +171,7 @@ def check(
 
 _cli_apply.register(app)
 _cli_verify.register(app)
+app.add_typer(_cli_flags.flags_app)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ Importing this package registers every rule.
 
 from __future__ import annotations
 
-from . import flask_fastapi, propagation, psycopg2, requests_httpx, stdlib
+from . import flask_fastapi, propagation, psycopg2, requests_httpx, sqlalchemy, stdlib, testsuite
 from ._engine import NO_CONTEXT, FileContext, Outcome, Pass, transform
 from ._recipes import Recipe, load_recipes, select
 from ._rule import DOCS_BASE, REGISTRY, Example, Rule, Todo, register
@@ -28,6 +28,8 @@ __all__ = [
     "register",
     "requests_httpx",
     "select",
+    "sqlalchemy",
     "stdlib",
+    "testsuite",
     "transform",
 ]

@@ -16,6 +16,7 @@ _FAMILIES = {
     "ASY3": "psycopg2 → asyncpg",
     "ASY4": "SQLAlchemy → SQLAlchemy asyncio",
     "ASY5": "Blocking standard-library calls",
+    "ASY7": "Test suites: Flask test client and requests mocks → httpx and respx",
     "ASY9": "Await propagation",
 }
 

@@ -57,6 +57,9 @@ class FileContext:
     sites: Mapping[tuple[int, int], str] = field(default_factory=dict)
     # Functions that reach only converted I/O but must stay sync: qualname → why.
     blocked: Mapping[str, str] = field(default_factory=dict)
+    # For each await/bridge position: the called functions' own names (``quote`` for
+    # ``get_client().quote(...)``, whose inner call starts at the same position).
+    callees: Mapping[tuple[int, int], frozenset[str]] = field(default_factory=dict)
 
 
 NO_CONTEXT = FileContext()
@@ -343,25 +346,34 @@ def _with_markers(statement: Any, todos: list[Todo]) -> Any:
 
 def add_imports(module: cst.Module, needed: list[tuple[str, str | None]]) -> cst.Module:
     """Add ``import m`` / ``from m import name`` at the top level unless already there:
-    after the last top-level import (or the docstring and ``__future__`` imports)."""
+    after the imports that open the module (and its docstring), never after code that may
+    use the names (a late ``from pkg import views`` at the end of a circular-import layout
+    does not move them down)."""
     body = list(module.body)
     have_modules: set[str] = set()
     have_from: dict[str, int] = {}
     insert_at = 0
+    leading = True  # still in the docstring-and-imports head of the module
     for index, statement in enumerate(body):
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        first = statement.body[0] if statement.body else None
+        first = (statement.body[0] if isinstance(statement, cst.SimpleStatementLine)
+                 and statement.body else None)
         if isinstance(first, cst.Import):
             have_modules.update(dotted(a.name) or "" for a in first.names if a.asname is None)
-            insert_at = index + 1
         elif isinstance(first, cst.ImportFrom) and first.module is not None and not first.relative:
-            have_from.setdefault(dotted(first.module) or "", index)
-            insert_at = index + 1
+            if leading:  # merge only into an import that comes before any use
+                have_from.setdefault(dotted(first.module) or "", index)
+        elif isinstance(first, cst.ImportFrom):
+            continue  # a relative import: still the head, but additions go above it
         elif index == 0 and isinstance(first, cst.Expr) and isinstance(
             first.value, cst.SimpleString | cst.ConcatenatedString
         ):
             insert_at = 1
+            continue
+        else:
+            leading = False
+            continue
+        if leading:
+            insert_at = index + 1
     additions: list[cst.SimpleStatementLine] = []
     from_names: dict[str, list[str]] = {}
     for name, obj in needed:

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from ._transport import new_client
+
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
 )
@@ -25,14 +27,15 @@ def http_client() -> httpx.AsyncClient:
     A client is bound to the loop that first used it, so there is one per loop: the one the
     app's lifespan registered with :func:`set_http_client`, or one created on first use
     (connection pooling as with a ``requests.Session``; no per-call client, which costs a TLS
-    context each time).
+    context each time). A created client sends through the transport named by
+    ``ASYNCIFY_HTTP_TRANSPORT`` (:func:`asyncify.compat.new_client`).
 
     :raises RuntimeError: called outside a running event loop.
     """
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None or client.is_closed:
-        client = httpx.AsyncClient()
+        client = new_client()
         _clients[loop] = client
     return client
 

@@ -11,10 +11,11 @@ legacy app's, byte for byte.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +25,9 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._flask import as_werkzeug, flask_response, set_flask_app
+
+if TYPE_CHECKING:
+    from ..rollout import Rollout
 
 
 def _to_starlette(response: Any) -> Response:
@@ -63,15 +67,25 @@ def _after(legacy: Any, status: int, headers: list[tuple[bytes, bytes]]) -> tupl
     response.headers.clear()
     for key, value in headers:
         response.headers.add(key.decode("latin-1"), value.decode("latin-1"))
-    response = legacy.process_response(response)
+    if not _finalized():
+        response = legacy.process_response(response)
     return response.status_code, [
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
     ]
 
 
-def _on_error(legacy: Any, error: BaseException) -> Response:
-    """The legacy app's answer to ``error`` (in the current request context): its
-    ``errorhandler`` functions, else Flask's error page, then its ``after_request`` hooks."""
+# Set in the request's WSGI environ once Flask has run the after_request hooks itself
+# (its 500 path finalises the response): they must not run a second time.
+_FINALIZED = "asyncify.after_request_done"
+
+
+def _finalized() -> bool:
+    import flask
+
+    return bool(flask.request.environ.get(_FINALIZED))
+
+
+def _handle(legacy: Any, error: BaseException) -> Any:
     if isinstance(error, StarletteHTTPException):
         error = as_werkzeug(error)
     try:
@@ -80,21 +94,45 @@ def _on_error(legacy: Any, error: BaseException) -> Response:
         try:
             rv = legacy.handle_user_exception(raised)
         except Exception as unhandled:
-            rv = legacy.handle_exception(unhandled)  # Flask's 500 for the rest
-    return _to_starlette(legacy.process_response(legacy.make_response(rv)))
+            # Flask's 500 for the rest; handle_exception finalises the response.
+            import flask
+
+            response = legacy.handle_exception(unhandled)
+            flask.request.environ[_FINALIZED] = True
+            return response
+    return legacy.make_response(rv)
+
+
+def legacy_error_response(legacy: Any, error: BaseException) -> Response:
+    """The legacy app's answer to ``error``, in the current request context, before its
+    ``after_request`` hooks: its ``errorhandler`` functions (a Starlette HTTP error reaches
+    them as the Werkzeug exception, an httpx error as the requests one), else Flask's error
+    page or its 500 handler."""
+    return _to_starlette(_handle(legacy, error))
+
+
+def _on_error(legacy: Any, error: BaseException) -> Response:
+    """:func:`legacy_error_response` then the legacy ``after_request`` hooks."""
+    response = _handle(legacy, error)
+    return _to_starlette(response if _finalized() else legacy.process_response(response))
 
 
 class LegacyContext:
     """ASGI middleware for the migrated routes: each runs inside a legacy request context,
     after the legacy ``before_request`` hooks and before its ``after_request`` hooks, and its
-    errors are answered by the legacy error handlers. Other paths pass through untouched."""
+    errors are answered by the legacy error handlers. Other paths pass through untouched
+    (``routes=None``: every request is a migrated one, as in the standalone app)."""
 
-    def __init__(self, app: ASGIApp, legacy: Any, routes: Sequence[BaseRoute]) -> None:
+    def __init__(
+        self, app: ASGIApp, legacy: Any, routes: Sequence[BaseRoute] | None
+    ) -> None:
         self.app = app
         self.legacy = legacy
-        self.routes = list(routes)
+        self.routes = None if routes is None else list(routes)  # None: every request
 
     def _migrated(self, scope: Scope) -> bool:
+        if self.routes is None:
+            return True
         return any(route.matches(scope)[0] != Match.NONE for route in self.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,9 +175,23 @@ class LegacyContext:
             context.pop()
 
 
+def _own_context(wsgi: Any) -> Any:
+    """``wsgi`` run in an empty context for each request. The legacy app must push its own
+    Flask contexts: handed one left over from a migrated request (context variables can leak
+    into the worker thread a2wsgi runs it in), Flask reuses it instead of pushing a new app
+    context, so the app-context teardown (Flask-SQLAlchemy's session removal: its
+    transaction stays open, holding locks) does not run and ``g`` is shared."""
+
+    @functools.wraps(wsgi)
+    def run(environ: Any, start_response: Any) -> Any:
+        return contextvars.Context().run(wsgi, environ, start_response)
+
+    return run
+
+
 # httpx → requests (semantics.md §1a, read backwards), most specific first: the legacy app's
 # error handlers were written for requests' exceptions.
-_HTTPX_TO_REQUESTS = (
+HTTPX_TO_REQUESTS = (
     ("HTTPStatusError", "HTTPError"),
     ("ConnectTimeout", "ConnectTimeout"),
     ("ReadTimeout", "ReadTimeout"),
@@ -164,7 +216,7 @@ def as_legacy(error: BaseException) -> BaseException:
         import requests
     except ImportError:
         return error
-    for httpx_name, requests_name in _HTTPX_TO_REQUESTS:
+    for httpx_name, requests_name in HTTPX_TO_REQUESTS:
         if isinstance(error, getattr(httpx, httpx_name)):
             legacy_type = getattr(requests.exceptions, requests_name)
             if isinstance(error, httpx.HTTPStatusError):
@@ -220,10 +272,12 @@ async def _let_through(request: Request, exc: Exception) -> Response:
     raise exc
 
 
-def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], **kwargs: Any) -> FastAPI:
+def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], *,
+            rollout: Rollout | None = None, **kwargs: Any) -> FastAPI:
     """The combined app: ``routers`` (each with its URL prefix) answer first, inside the
     legacy request context (:class:`LegacyContext`); every other path goes to the legacy WSGI
-    app (a2wsgi)."""
+    app (a2wsgi). With ``rollout``, its router decides per request which side answers a
+    migrated route (:mod:`asyncify.rollout`)."""
     from a2wsgi import WSGIMiddleware
 
     set_flask_app(legacy)
@@ -236,5 +290,9 @@ def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], **kwargs: Any
     app.add_exception_handler(StarletteHTTPException, _let_through)
     app.add_middleware(LegacyContext, legacy=legacy, routes=migrated)
     # a2wsgi types its ASGI callable with the spec's TypedDicts, Starlette with plain mappings.
-    app.mount("/", WSGIMiddleware(legacy))  # type: ignore[arg-type]
+    legacy_app = WSGIMiddleware(_own_context(legacy))
+    app.mount("/", legacy_app)  # type: ignore[arg-type]
+    if rollout is not None:
+        rollout.install(app, legacy=legacy, legacy_app=legacy_app,  # type: ignore[arg-type]
+                        routes=migrated)
     return app

@@ -12,7 +12,14 @@ import asyncio
 import json
 import re
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from typing import TYPE_CHECKING, Any
 
 from ._pgsql import _adapted, translate
@@ -21,6 +28,13 @@ if TYPE_CHECKING:
     import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncpg.Pool] = (
+    weakref.WeakKeyDictionary()
+)
+_creating: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+# One parked async generator per lazily created pool: finalising it closes the pool.
+_closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
     weakref.WeakKeyDictionary()
 )
 # libpq keyword → asyncpg.connect keyword (the ones with a direct equivalent).
@@ -119,20 +133,63 @@ async def create_db_pool(dsn: str | None = None, *, min_size: int = 1, max_size:
 
 def set_db_pool(pool: asyncpg.Pool) -> None:
     """Make ``pool`` the running loop's pool (call it from the app's lifespan, and close the
-    pool there on shutdown)."""
+    pool there on shutdown, or with :func:`close_db_pool`)."""
     _pools[asyncio.get_running_loop()] = pool
 
 
-def db_pool() -> asyncpg.Pool:
-    """The pool the app's lifespan registered with :func:`set_db_pool` for this event loop.
+async def db_pool(dsn: str | None = None, *, min_size: int = 1, max_size: int = 10,
+                  **kwargs: Any) -> asyncpg.Pool:
+    """The running event loop's pool: the one registered with :func:`set_db_pool`, else one
+    created on first use from these arguments (as :func:`create_db_pool`, json/jsonb codecs
+    in ``init``) — the async form of a psycopg2 pool created lazily into a module global.
 
-    :raises RuntimeError: no pool was registered for the running loop.
+    An asyncpg pool belongs to the loop that created it (using it from another loop fails with
+    "another operation is in progress" or "attached to a different loop"), so a module global
+    would break as soon as a second loop (the bridge's, a test's) touches the database: there
+    is one pool per loop here. A pool created here is closed when its loop shuts down
+    (``asyncio.run`` and uvicorn finalise async generators then), or by :func:`close_db_pool`.
+
+    :raises RuntimeError: no pool is registered for the running loop and no connection
+        arguments were given.
     """
-    pool = _pools.get(asyncio.get_running_loop())
-    if pool is None:
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is not None and not pool.is_closing():
+        return pool
+    if dsn is None and not kwargs:
         raise RuntimeError("no database pool for this event loop: create it in the app's "
-                           "lifespan with set_db_pool(await create_db_pool(dsn))")
+                           "lifespan with set_db_pool(await create_db_pool(dsn)), or pass "
+                           "the connection arguments to db_pool()")
+    lock = _creating.setdefault(loop, asyncio.Lock())
+    async with lock:  # concurrent first requests share one pool
+        pool = _pools.get(loop)
+        if pool is None or pool.is_closing():
+            pool = await create_db_pool(dsn, min_size=min_size, max_size=max_size, **kwargs)
+            _pools[loop] = pool
+            closer = _close_at_shutdown(pool)
+            await anext(closer)  # parked: the loop's shutdown_asyncgens() closes the pool
+            _closers[loop] = closer
     return pool
+
+
+async def close_db_pool() -> None:
+    """Close the running loop's pool, if it has one (from the app's lifespan shutdown)."""
+    loop = asyncio.get_running_loop()
+    pool = _pools.pop(loop, None)
+    _creating.pop(loop, None)
+    closer = _closers.pop(loop, None)
+    if closer is not None:
+        await closer.aclose()
+    elif pool is not None and not pool.is_closing():
+        await pool.close()
+
+
+async def _close_at_shutdown(pool: asyncpg.Pool) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        if not pool.is_closing():
+            await pool.close()
 
 
 def rowcount(status: str | None) -> int:

@@ -18,9 +18,11 @@ becomes ``<> ALL($n)``: asyncpg binds the tuple as one array. ``arrays`` names t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -36,10 +38,14 @@ class Translation:
     names: tuple[str, ...] = ()  # for named style: the name bound to $1, $2…
     problems: tuple[str, ...] = field(default=())
     arrays: tuple[int, ...] = ()  # the $n that replaced ``IN %s`` (bound as arrays)
+    statements: int = 1  # SQL commands in the text (``;`` outside quotes and comments)
 
 
-def translate(query: str, *, with_params: bool) -> Translation:
-    """Translate one psycopg2 query string for asyncpg (see the module docstring)."""
+def translate(query: str, *, with_params: bool, sentinel: bool = False) -> Translation:
+    """Translate one psycopg2 query string for asyncpg (see the module docstring).
+
+    ``sentinel``: write each placeholder as ``\0n\0`` instead of ``$n`` (NUL never occurs in
+    a PostgreSQL query), for :func:`pg_args` to fill in."""
     if not with_params:
         return Translation(query, "none", 0)
     out: list[str] = []
@@ -52,6 +58,7 @@ def translate(query: str, *, with_params: bool) -> Translation:
     dollar_tag = ""
     depth = 0  # nesting of /* */ comments
     arrays: list[int] = []
+    separators: list[int] = []  # offsets of the top-level ``;`` in ``query``
 
     def placeholder(number: int) -> str:
         """``$n``, or ``= ANY($n)`` / ``<> ALL($n)`` in place of a preceding ``[NOT] IN``."""
@@ -62,8 +69,9 @@ def translate(query: str, *, with_params: bool) -> Translation:
                 del out[-64:]
                 out.append(tail[: match.start()])
                 arrays.append(number)
-                return f"<> ALL(${number})" if match.group(1) else f"= ANY(${number})"
-        return f"${number}"
+                mark = f"\0{number}\0" if sentinel else f"${number}"
+                return f"<> ALL({mark})" if match.group(1) else f"= ANY({mark})"
+        return f"\0{number}\0" if sentinel else f"${number}"
     while i < n:
         ch = query[i]
         if ch == "%":
@@ -98,6 +106,8 @@ def translate(query: str, *, with_params: bool) -> Translation:
             i += 1
             continue
         if region is None:
+            if ch == ";":
+                separators.append(i)
             if ch == "'":
                 region = "a string literal"
                 backslash = i > 0 and query[i - 1] in "eE" and (
@@ -157,8 +167,22 @@ def translate(query: str, *, with_params: bool) -> Translation:
     style: Style = "named" if names else "positional"
     count = len(names) if names else positional
     ordered = tuple(sorted(names, key=names.__getitem__))
-    return Translation("".join(out), style, count, ordered, tuple(dict.fromkeys(problems)),
-                       tuple(sorted(set(arrays))))
+    text = "".join(out)
+    statements = 1 + sum(1 for at in separators if _more_sql(query[at + 1:]))
+    return Translation(text, style, count, ordered, tuple(dict.fromkeys(problems)),
+                       tuple(sorted(set(arrays))), statements)
+
+
+def _more_sql(rest: str) -> bool:
+    """Whether SQL (not only blanks, ``;`` and comments) follows a ``;``."""
+    rest = re.sub(r"--[^\n]*|/\*.*?\*/|;", "", rest, flags=re.DOTALL)
+    return bool(rest.strip())
+
+
+def statement_count(query: str) -> int:
+    """How many SQL commands ``query`` holds (asyncpg prepares, and so runs, one per call
+    unless it is sent without arguments by ``execute``)."""
+    return translate(query, with_params=True).statements
 
 
 def _dollar_tag(query: str, i: int) -> str | None:
@@ -175,7 +199,33 @@ def _dollar_tag(query: str, i: int) -> str | None:
 
 @lru_cache(maxsize=512)
 def _cached(query: str, with_params: bool) -> Translation:
-    return translate(query, with_params=with_params)
+    return translate(query, with_params=with_params, sentinel=with_params)
+
+
+_SENTINEL = re.compile("\0(\\d+)\0")
+
+
+def _literal(text: str) -> str:
+    """A string as psycopg2 renders it into the SQL: a quoted literal of unknown type, which
+    the server coerces to whatever the context needs (an int column, a date…)."""
+    if "\\" in text:
+        return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _bind(translation: Translation, args: list[Any]) -> tuple[Any, ...]:
+    """The query and asyncpg arguments: ``str`` values are inlined as psycopg2 did (asyncpg
+    binds typed parameters, so ``'1'`` for an integer column would raise ``DataError``);
+    every other value is bound as ``$n``, renumbered."""
+    numbers: dict[int, str] = {}
+    bound: list[Any] = []
+    for number, value in enumerate(args, 1):
+        if isinstance(value, str) and number not in translation.arrays:
+            numbers[number] = _literal(value)
+        else:
+            bound.append(value)
+            numbers[number] = f"${len(bound)}"
+    return (_SENTINEL.sub(lambda m: numbers[int(m[1])], translation.query), *bound)
 
 
 def pg_args(query: Any, params: Sequence[Any] | Mapping[str, Any] | None = None) -> tuple[Any, ...]:
@@ -186,23 +236,25 @@ def pg_args(query: Any, params: Sequence[Any] | Mapping[str, Any] | None = None)
     placeholders are translated as psycopg2 would have read them, named parameters are put in
     ``$n`` order, and ``psycopg2.extras.Json`` values become the JSON text psycopg2 sent.
 
-    :raises TypeError: ``query`` is a ``psycopg2.sql`` composition (it needs a psycopg2
-        connection to render), or the parameters do not fit the placeholders' style.
+    :raises TypeError: ``query`` is neither a string nor a ``psycopg2.sql`` composition
+        :func:`render_composed` can render, or the parameters do not fit the placeholders'
+        style.
     :raises ValueError: the query has a placeholder psycopg2 would have rejected.
     :raises KeyError: a named placeholder has no value in ``params``.
     """
     if isinstance(query, bytes):
         query = query.decode()
+    if type(query).__module__ == "psycopg2.sql":
+        query = render_composed(query)
     if not isinstance(query, str):
         raise TypeError(f"cannot run {type(query).__name__} query {query!r} on asyncpg: "
-                        "psycopg2.sql compositions have no asyncpg equivalent (build the SQL "
-                        "string, quoting identifiers by hand)")
+                        "pass the SQL as a string")
     translation = _cached(query, params is not None)
     if translation.problems:
         raise ValueError(f"psycopg2 query {query!r} cannot be translated: "
                          f"{'; '.join(translation.problems)}")
     if params is None:
-        return (translation.query,)
+        return (translation.query,)  # (no parameters: no sentinels either)
     if translation.style == "named":
         if not isinstance(params, Mapping):
             raise TypeError(f"query {query!r} uses %(name)s placeholders but the parameters "
@@ -217,7 +269,39 @@ def pg_args(query: Any, params: Sequence[Any] | Mapping[str, Any] | None = None)
         if len(args) != translation.count:
             raise TypeError(f"query {query!r} has {translation.count} placeholder(s) but "
                             f"{len(args)} parameter(s) were given")
-    return (translation.query, *(_adapted(arg) for arg in args))
+    return _bind(translation, [_adapted(arg) for arg in args])
+
+
+def render_composed(query: Any) -> str:
+    """A ``psycopg2.sql`` composition as the SQL text psycopg2's ``as_string`` would give
+    (it needs a psycopg2 connection; this does not): ``SQL`` as written, ``Identifier`` quoted
+    (``"b"."list_price"``), ``Placeholder`` as ``%s``/``%(name)s`` (translated afterwards like
+    any placeholder), ``Literal`` of a str, number, bool or None quoted as psycopg2 quotes it.
+
+    :raises TypeError: a ``Literal`` of another type, or an unknown part.
+    """
+    kind = type(query).__name__
+    if kind == "Composed":
+        return "".join(render_composed(part) for part in query.seq)
+    if kind == "SQL":
+        return str(query.string)
+    if kind == "Identifier":
+        return ".".join('"' + part.replace('"', '""') + '"' for part in query.strings)
+    if kind == "Placeholder":
+        return "%s" if query.name is None else f"%({query.name})s"
+    if kind == "Literal":
+        value = query.wrapped
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            return _literal(value)
+        if isinstance(value, int | Decimal) or (
+                isinstance(value, float) and math.isfinite(value)):
+            return str(value)
+    raise TypeError(f"cannot render {query!r} without a psycopg2 connection: build the SQL "
+                    "string, or pass the value as a parameter")
 
 
 def _adapted(value: Any) -> Any:

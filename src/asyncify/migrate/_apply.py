@@ -16,10 +16,12 @@ from pathlib import Path
 from .._callgraph import CallGraph
 from .._endpoints import Endpoint
 from .._recipe_run import unified_diff, write_outcomes
-from .._scope import conversion_contexts
+from .._scope import settled_contexts
 from .._write import refuse_dirty
 from ..codemods import REGISTRY, FileContext, Outcome
 from ..errors import UsageError
+from ._entry import combined_app, standalone_app
+from ._sqla import converts, relationships, request_session_pass
 from ._twins import TwinModule, build_twin, twin_name
 
 MANIFEST = "migrated.txt"
@@ -56,10 +58,13 @@ def select(endpoints: Sequence[Endpoint], names: Sequence[str]) -> list[Endpoint
             raise UsageError(f"unknown endpoint {name!r}{hint}")
         chosen.extend(e for e in found if e not in chosen)
     for endpoint in chosen:
-        if endpoint.owner_kind != "blueprint" or "<locals>" in endpoint.owner:
-            raise UsageError(f"endpoint {endpoint.id!r} is declared on the app itself, not on "
-                             "a module-level blueprint; `apply ENDPOINT` migrates blueprint "
-                             "routes for now (move the route to a blueprint, or use --recipe)")
+        if "<locals>" in endpoint.view or (
+            endpoint.owner_kind == "blueprint" and "<locals>" in endpoint.owner
+        ):
+            raise UsageError(f"endpoint {endpoint.id!r} is declared on the app itself, inside "
+                             "a function (a closure in the app factory, or a blueprint made "
+                             "there): its twin could not be imported (define the view, or the "
+                             "blueprint, at module level)")
         if endpoint.dynamic:
             raise UsageError(f"endpoint {endpoint.id!r} is registered with a computed rule; "
                              "asyncify cannot give it a route (write the rule as a literal)")
@@ -100,12 +105,16 @@ def migrate(
         for name in twin_side for edge in graph.edges.get(name, ())
         if edge.kind == "call" and edge.callee.endswith(".__init__")
     }
+    # A class-based view is created by the route for each request (compat.class_view), in
+    # the twin: its methods follow the twin's decisions.
+    created |= {functions[h].cls or "" for h in handlers if h in functions}
     legacy_objects = {
         name for name, fn in functions.items()
         if fn.cls is not None and fn.cls not in created
     }
-    contexts = conversion_contexts(
-        graph, files, lambda op: any(r.converts_op(op) for r in REGISTRY), legacy_objects)
+    contexts = settled_contexts(graph, files, rules, legacy_objects, converts(rules),
+                                in_place=False)
+    related = relationships(m.file.path for m in graph.resolver.index.modules.values())
     in_scope = {
         name for name in reached
         if name in handlers or (
@@ -126,6 +135,7 @@ def migrate(
         m: frozenset(q.partition(".")[0] for q in local) for m, local in modules.items()
     }
     index = graph.resolver.index
+    staying: set[str] = set()  # handlers whose endpoint layer could not be converted
     for module_name, local in sorted(modules.items()):
         module = index.modules[module_name]
         legacy_rel = module.file.relpath
@@ -135,7 +145,7 @@ def migrate(
             module=context.module,
             make_async=context.make_async & frozenset(local),
             await_at=context.await_at, bridge_at=context.bridge_at, sites=context.sites,
-            blocked=context.blocked,
+            blocked=context.blocked, callees=context.callees,
         )
         keep = frozenset(q.partition(".")[0] for q in local) | frozenset(local)
         local_handlers = frozenset(
@@ -146,18 +156,25 @@ def migrate(
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
         source = module.file.path.read_bytes()
         try:
-            new, todos = build_twin(twin, source, rules, narrowed, twins,
+            new, todos, left = build_twin(twin, source, rules, narrowed, twins,
                                     [n for n in legacy_names if "." not in n],
                                     module.file.is_package, graph.resolver.canonical,
-                                    converted_by_module)
+                                    converted_by_module,
+                                    request_session_pass(local_handlers, related, top))
         except ValueError as exc:
             result.outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue
         result.outcomes.append(_outcome(root, twin_rel, new, todos))
+        staying.update(f"{module_name}.{name}" for name in left)
     for init in _package_inits(root, package, [o.path for o in result.outcomes]):
         result.outcomes.append(_outcome(root, init, b"", []))
     result.outcomes.append(_outcome(root, f"{package}/main.py",
-                                    _combined_app(selected, twins, top).encode(), []))
+                                    combined_app(selected, twins).encode(), []))
+    result.outcomes.append(_outcome(root, f"{package}/standalone.py",
+                                    standalone_app(selected, endpoints, twins, {
+        e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
+                                      for h in e.handlers.values() for s in staying)
+    }).encode(), []))
     result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
                                     "".join(f"{i}\n" for i in applied).encode(), []))
     if write:
@@ -188,36 +205,3 @@ def _outcome(root: Path, relpath: str, new: bytes, todos: list[str]) -> Outcome:
         return Outcome(relpath, "unchanged", "; ".join(todos))
     return Outcome(relpath, "changed", "; ".join(todos), new=new,
                    diff=unified_diff(relpath, old, new))
-
-
-def _combined_app(selected: Sequence[Endpoint], twins: dict[str, str], top: str) -> str:
-    routers: dict[tuple[str, str], str] = {}
-    for endpoint in selected:
-        module, _, variable = endpoint.owner.rpartition(".")
-        routers.setdefault((twins.get(module, module), endpoint.prefix.rstrip("/")), variable)
-    factory_module, _, factory = selected[0].app.partition(".<locals>")[0].rpartition(".")
-    imports = sorted({twin for twin, _ in routers})
-    lines = [
-        '"""The combined app, written by `asyncify apply` (re-run it; do not edit by hand).',
-        "",
-        "The migrated endpoints answer from their async twins, inside the legacy app's request",
-        "context (its before_request hooks, g, config and error handlers still apply); every",
-        'other path goes to the legacy Flask app.',
-        '"""',
-        "",
-        "from asyncify.compat import combine",
-        f"from {factory_module} import {factory}",
-        "",
-    ]
-    aliases = {twin: f"twin_{i}" for i, twin in enumerate(imports)}
-    lines += [f"import {twin} as {aliases[twin]}" for twin in imports]
-    lines += [
-        "",
-        f"legacy = {factory}()" if "<locals>" in selected[0].app else f"legacy = {factory}",
-        "app = combine(legacy, [",
-        *(f"    ({aliases[twin]}.{variable}, {prefix!r})," for (twin, prefix), variable
-          in routers.items()),
-        "])",
-        "",
-    ]
-    return "\n".join(lines)

@@ -19,6 +19,7 @@ import libcst as cst
 
 from ..codemods import FileContext, transform
 from ..codemods._rule import dotted
+from ._tidy import tidy
 
 _MARKER = re.compile(r"# TODO\[asyncify (ASY\d+)\]: (.*?)(?: — \S+)?$")
 
@@ -47,12 +48,16 @@ def build_twin(
     is_package: bool,
     locate: Callable[[str], str] = lambda name: name,
     converted: Mapping[str, frozenset[str]] | None = None,
-) -> tuple[bytes, list[str]]:
-    """The twin's source and the TODO lines the rules left (``line: RULE: why``)."""
+    after: Callable[[bytes], bytes] | None = None,
+) -> tuple[bytes, list[str], dict[str, str]]:
+    """The twin's source, the TODO lines the rules left (``line: RULE: why``), and the
+    handlers that stay on the legacy app (name → why)."""
     outcome = transform(module.relpath, source, rules, context)
     if outcome.status == "failed":
         raise ValueError(outcome.reason)
     code = outcome.new if outcome.new is not None else source
+    if after is not None:  # e.g. db.session → the request's AsyncSession (_sqla.py)
+        code = after(code)
     tree = cst.parse_module(code)
     trim = _Trim(module, twins, is_package, locate, converted or {})
     trimmed = tree.visit(trim)
@@ -60,14 +65,14 @@ def build_twin(
         trimmed = _add_import(trimmed, "from asyncify.compat import legacy_decorator\n")
     defined = _defined(trimmed)
     missing = sorted(n for n in set(legacy_names) - defined if not n.startswith("__"))
-    if missing:
-        trimmed = _add_reexports(trimmed, module.legacy, missing)
-    note = cst.EmptyLine(comment=cst.Comment(
-        f"# Async twin of {module.legacy}, written by `asyncify apply`; what is not here "
-        "comes from the legacy module."))
-    if not any(line.comment and line.comment.value == note.comment.value  # type: ignore[union-attr]
+    packages = {module.legacy.partition(".")[0], module.twin.partition(".")[0]}
+    trimmed = tidy(trimmed, packages, (module.legacy, missing))
+    note = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
+        f"# Async twin of {module.legacy}, written by `asyncify apply` (re-run it; do not "
+        "edit).", "# What is not here comes from the legacy module.")]
+    if not any(line.comment and line.comment.value == note[0].comment.value  # type: ignore[union-attr]
                for line in trimmed.header):
-        trimmed = trimmed.with_changes(header=[note, *trimmed.header])
+        trimmed = trimmed.with_changes(header=[*note, *trimmed.header])
     # Report the markers left in the twin itself (trimmed-away code is not the twin's).
     todos = [
         f"{number}: {match.group(1)}: {match.group(2)}"
@@ -75,7 +80,7 @@ def build_twin(
         if (match := _MARKER.search(line))
     ]
     todos += [f" {name} stays on the legacy app ({why})" for name, why in trim.left.items()]
-    return trimmed.bytes, todos
+    return trimmed.bytes, todos, dict(trim.left)
 
 
 class _Trim(cst.CSTTransformer):
@@ -155,7 +160,8 @@ class _Trim(cst.CSTTransformer):
                 for arg in call.args:
                     arg.value.visit(view)
                 for name in sorted(view.found & self.module.keep):
-                    self.left[name] = "class-based views (MethodView) are not converted yet"
+                    self.left[name] = ("a class-based view the rewrite could not route: see its "
+                                       "ASY102 TODO")
                 return True
             names = _Names()
             for arg in call.args:
@@ -278,14 +284,6 @@ def _defined(module: cst.Module) -> set[str]:
                         elif isinstance(bound, cst.Attribute):
                             names.add((dotted(bound) or "").partition(".")[0])
     return names
-
-
-def _add_reexports(module: cst.Module, legacy: str, names: list[str]) -> cst.Module:
-    return _add_import(
-        module,
-        f"from {legacy} import (  # noqa: F401  (what the twin does not change)\n"
-        + "".join(f"    {name},\n" for name in names) + ")\n",
-    )
 
 
 def _add_import(module: cst.Module, text: str) -> cst.Module:

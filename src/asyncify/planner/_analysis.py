@@ -74,14 +74,15 @@ def analyse(graph: CallGraph, endpoint: Endpoint) -> EndpointAnalysis:
     blocking: list[BlockingCall] = []
     cpu: list[Finding] = []
     reached: dict[str, Edge | None] = {}
-    seen_sites: set[tuple[str, int, int]] = set()
+    seen_sites: set[tuple[str, int, int, str]] = set()
     for roots, hook in [(handlers, None), *((([h], h)) for h in endpoint.hooks)]:
         parent = graph.reach(roots)
         chains = graph.chains(roots, parent)
         for function in parent:
             reached.setdefault(function, parent[function])
             for site in graph.sites.get(function, ()):
-                key = (site.function, site.line, site.col)
+                # A chain (``s.query(X).all()``) puts several calls at one position.
+                key = (site.function, site.line, site.col, site.target)
                 if key in seen_sites:
                     continue
                 seen_sites.add(key)

@@ -107,6 +107,35 @@ class ServerError(AsyncifyError):
     """A server exited or did not answer before its deadline."""
 
 
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def startup_failure(log: str) -> str:
+    """The exception that stopped an app from starting, as one line with a fix: the last
+    traceback's final line in the server's log (gunicorn and uvicorn both print it)."""
+    lines = log.splitlines()
+    cause = ""
+    for i, line in enumerate(lines):
+        if line.strip().endswith(_TRACEBACK):
+            cause = next((ln for ln in lines[i + 1:] if ln and not ln.startswith(" ")), cause)
+        elif "Error loading ASGI app" in line:  # uvicorn reports import failures without one
+            cause = line.split("Error loading ASGI app.", 1)[-1].strip() or line.strip()
+            cause = f"ImportError: {cause}"
+    if not cause:
+        return "no traceback in its log"
+    kind = cause.partition(":")[0].rsplit(".", 1)[-1]
+    if kind in ("ModuleNotFoundError", "ImportError"):
+        fix = ("check the app spec's module and the PYTHONPATH (the project directory "
+               "comes first)")
+    elif kind == "KeyError":
+        fix = ("if the app reads that environment variable at import time, set it with "
+               "--env NAME=VALUE or [tool.asyncify.verify] env")
+    else:
+        fix = ("start the app the way its own tests do: --env for its settings, and a "
+               "factory spec ('module:create_app()') if it has one")
+    return f"{cause} — {fix}"
+
+
 class Server:
     """A server subprocess in its own process group, logging to a file."""
 
@@ -161,8 +190,9 @@ class Server:
         while True:
             if self._proc.poll() is not None:
                 raise ServerError(
-                    f"{self.name} exited with code {self._proc.returncode} before serving; "
-                    f"log {self.log_path}:\n{self.log_tail()}"
+                    f"{self.name} exited with code {self._proc.returncode} before serving: "
+                    f"{startup_failure(self.log_tail(200))} (log {self.log_path})\n"
+                    f"{self.log_tail()}"
                 )
             conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
             try:

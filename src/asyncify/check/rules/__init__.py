@@ -16,6 +16,7 @@ from . import (
     asy621_async_callback,
     asy630_sync_lock,
     asy631_nested_loop,
+    asy640_sql_formatting,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "asy621_async_callback",
     "asy630_sync_lock",
     "asy631_nested_loop",
+    "asy640_sql_formatting",
 ]

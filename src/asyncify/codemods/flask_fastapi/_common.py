@@ -24,8 +24,11 @@ ROUTE_VERBS = ("get", "post", "put", "patch", "delete")
 REPLACED = frozenset({
     "flask.Flask", "flask.Blueprint", "flask.jsonify", "flask.abort", "flask.redirect",
     "flask.request", "flask.url_for", "flask.g", "flask.Response", "flask.make_response",
-    "werkzeug.exceptions.HTTPException",
+    "werkzeug.exceptions.HTTPException", "flask.views.MethodView", "flask.views.View",
 })
+# Flask's class-based views, and the methods of each that answer requests.
+VIEW_BASES = frozenset({"flask.views.MethodView", "flask.views.View"})
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _CONVERTER = re.compile(r"<(?:(\w+)(\([^)]*\))?:)?(\w+)>")
 
 
@@ -38,10 +41,31 @@ class FileFacts:
     handlers: set[str] = field(default_factory=set)  # errorhandler functions
     local: dict[str, str] = field(default_factory=dict)  # flask/werkzeug local names
     kept: set[str] = field(default_factory=set)  # flask names some code still uses
+    # Class-based views registered in this module (``bp.add_url_rule(..., view_func=
+    # Cls.as_view("name"))``): class → its ``ClassView``. Their request methods are views
+    # too, keyed ``"Cls.get"`` in ``views``.
+    class_views: dict[str, ClassView] = field(default_factory=dict)
 
     @property
     def owners(self) -> set[str]:
         return self.apps | set(self.blueprints)
+
+
+@dataclass
+class ClassView:
+    """A ``MethodView``/``View`` subclass: which base, its request methods, and its
+    ``methods`` attribute when it is a literal list (``None``: not set, ``[]``: computed)."""
+
+    base: str  # "flask.views.MethodView" | "flask.views.View"
+    handlers: list[str]  # "get", "delete"… (MethodView) or ["dispatch_request"] (View)
+    methods: list[str] | None = None
+
+
+def view_key(classes: list[str], name: str) -> str:
+    """The key of a function in ``FileFacts.views``: ``"Cls.get"`` for a method of a class
+    view, the plain name for a function (``classes``: the enclosing classes, outermost
+    first)."""
+    return f"{classes[-1]}.{name}" if classes else name
 
 
 _facts: weakref.WeakKeyDictionary[Pass, FileFacts] = weakref.WeakKeyDictionary()
@@ -95,6 +119,10 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
                     first = small.value.args[0].value if small.value.args else None
                     f.blueprints[target] = (first.raw_value if isinstance(first, cst.SimpleString)
                                             else target)
+    flask_classes = {
+        statement.name.value: _class_view(f, statement) for statement in module.body
+        if isinstance(statement, cst.ClassDef)
+    }
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef):
             for decorator in statement.decorators:
@@ -123,7 +151,44 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
                                 call.args[2].value if len(call.args) > 2 else None)
                     if isinstance(view, cst.Name):
                         f.views[view.value] = owner
+                    cls = as_view_class(view)
+                    found = flask_classes.get(cls or "")
+                    if cls and found is not None:
+                        f.class_views[cls] = found
+                        f.views.update({f"{cls}.{m}": owner for m in found.handlers})
     return f
+
+
+def as_view_class(view: cst.BaseExpression | None) -> str | None:
+    """``"Cls"`` for ``Cls.as_view(...)``."""
+    if (isinstance(view, cst.Call) and isinstance(view.func, cst.Attribute)
+            and view.func.attr.value == "as_view" and isinstance(view.func.value, cst.Name)):
+        return view.func.value.value
+    return None
+
+
+def _class_view(f: FileFacts, node: cst.ClassDef) -> ClassView | None:
+    base = next((name for arg in node.bases
+                 if (name := _flask_name(f, arg.value)) in VIEW_BASES), None)
+    if base is None:
+        return None
+    defined = [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
+    if base == "flask.views.View":
+        handlers = ["dispatch_request"] if "dispatch_request" in defined else []
+    else:
+        handlers = [m for m in HTTP_VERBS if m in defined]
+    methods: list[str] | None = None
+    for statement in node.body.body:
+        for small in _smalls(statement):
+            if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and small.targets[0].target.value == "methods"):
+                value = small.value
+                methods = [e.value.raw_value.upper() for e in value.elements
+                           if isinstance(e.value, cst.SimpleString)] if isinstance(
+                    value, cst.List | cst.Tuple | cst.Set) and all(
+                    isinstance(e.value, cst.SimpleString) for e in value.elements) else []
+    return ClassView(base, handlers, methods)
 
 
 def owner_call(f: FileFacts, node: cst.BaseExpression) -> tuple[str | None, str]:

@@ -15,7 +15,7 @@ import keyword as py_keyword
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._common import GATE, add_params, facts, is_flask, param, prune_imports, scan
+from ._common import GATE, add_params, facts, is_flask, param, prune_imports, scan, view_key
 
 _SAME = frozenset({"headers", "cookies", "method", "query_params"})
 _TYPES = frozenset({"int", "float", "bool", "str"})
@@ -50,13 +50,21 @@ class RequestData(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         scan(self.p, node)
         self._stack: list[dict[str, cst.Param] | None] = []
+        self._classes: list[str] = []  # enclosing classes (a class view's methods)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return prune_imports(self.p, updated)
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._classes.pop()
+        return updated
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
-        name = node.name.value
+        name = view_key(self._classes, node.name.value)
         self._stack.append({} if name in f.views or name in f.hooks else None)
 
     def _params(self) -> dict[str, cst.Param] | None:

@@ -14,7 +14,17 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._common import GATE, add_params, facts, is_flask, keyword, param, prune_imports, scan
+from ._common import (
+    GATE,
+    add_params,
+    facts,
+    is_flask,
+    keyword,
+    param,
+    prune_imports,
+    scan,
+    view_key,
+)
 
 _TWINS = {"jsonify": "jsonify", "abort": "abort", "redirect": "redirect",
           "make_response": "flask_response"}
@@ -66,13 +76,21 @@ class Responses(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         scan(self.p, node)
         self._stack: list[tuple[bool, bool]] = []  # (is a view/handler, needs request)
+        self._classes: list[str] = []  # enclosing classes (a class view's methods)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return prune_imports(self.p, updated)
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._classes.pop()
+        return updated
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
-        name = node.name.value
+        name = view_key(self._classes, node.name.value)
         self._stack.append((name in f.views or name in f.handlers, False))
 
     def _in_view(self) -> bool:

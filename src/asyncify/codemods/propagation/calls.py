@@ -7,6 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
+from .keep import unbridgeable
 
 
 @register
@@ -67,6 +68,8 @@ class AwaitCallSites(Rule):
         if not (file.await_at or file.bridge_at):
             return updated
         position = self.p.position(original)
+        if not self._targets(original, position):
+            return updated  # another call starting at the same place (``f().g()``)
         parent = self.p.parent()
         if position in file.await_at:
             if isinstance(parent, cst.WithItem) and parent.item is original:
@@ -81,10 +84,35 @@ class AwaitCallSites(Rule):
             self.p.changed(self.id)
             return self.p.awaited(original, updated)
         if position in file.bridge_at:
+            if (isinstance(parent, cst.WithItem) and parent.item is original) or (
+                    isinstance(parent, cst.For) and parent.iter is original):
+                unbridgeable(self.p, position)
+                self.p.todo(self.id, original, "sync code enters (or iterates) a function that "
+                            "became async: the bridge cannot run a context manager or a "
+                            "generator; keep a sync version for this caller")
+                return updated
             self.p.need_import("asyncify.bridge", "run_async")
             self.p.changed(self.id)
-            return cst.Call(cst.Name("run_async"), [cst.Arg(updated.func), *updated.args])
+            # A lone generator argument needs its own parentheses once it is not alone.
+            args = [
+                a.with_changes(value=a.value.with_changes(
+                    lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                if isinstance(a.value, cst.GeneratorExp) and not a.value.lpar else a
+                for a in updated.args
+            ]
+            return cst.Call(cst.Name("run_async"), [cst.Arg(updated.func), *args])
         return updated
+
+    def _targets(self, call: cst.Call, position: tuple[int, int]) -> bool:
+        """Whether ``call`` is the call the analysis meant at ``position``."""
+        names = self.p.file.callees.get(position)
+        if not names:
+            return True
+        func = call.func
+        leaf = func.value if isinstance(func, cst.Name) else (
+            func.attr.value if isinstance(func, cst.Attribute) else None)
+        # A class called (its __init__/__enter__…) or an unnamed callee: the position decides.
+        return leaf is None or leaf in names or any(n.startswith("__") for n in names)
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
         if original.asynchronous is not None or not self.p.file.await_at:

@@ -40,6 +40,31 @@ class MakeAsync(Rule):
             "    async with slowly():\n        return 1\n",
             propagate=True,
         ),
+        Example(
+            "from psycopg2.extensions import connection\n\n"
+            "def title(conn: connection, book_id):\n    with conn.cursor() as cur:\n"
+            "        cur.execute('SELECT title FROM books WHERE id = %s', (book_id,))\n"
+            "        return cur.fetchone()[0]\n",
+            "from psycopg2.extensions import connection\n\n"
+            "async def title(conn: connection, book_id):\n"
+            "    return (await conn.fetchrow('SELECT title FROM books WHERE id = $1', "
+            "book_id))[0]\n",
+            propagate=True,
+        ),
+        Example(
+            "from psycopg2.extensions import connection\n\n"
+            "def audit(conn: connection, book_id):\n    with conn.cursor() as cur:\n"
+            "        print(cur.mogrify('SELECT %s', (book_id,)))\n"
+            "        cur.execute('SELECT %s', (book_id,))\n",
+            "from psycopg2.extensions import connection\n\n"
+            "# TODO[asyncify ASY901]: stays sync: ASY301 left blocking code in it: cur.mogrify "
+            "has no asyncpg equivalent (parameters are bound server-side) — "
+            "https://asyncify.readthedocs.io/en/latest/rules/#asy901\n"
+            "def audit(conn: connection, book_id):\n    with conn.cursor() as cur:\n"
+            "        print(cur.mogrify('SELECT %s', (book_id,)))\n"
+            "        cur.execute('SELECT %s', (book_id,))\n",
+            propagate=True,
+        ),
     )
 
     def leave_FunctionDef(

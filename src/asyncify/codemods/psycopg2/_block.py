@@ -8,15 +8,28 @@ leaves the whole block as it was, with a TODO: a block is converted completely o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import libcst as cst
 
-from ._query import Unsupported, call_args, clean_commas, lines, literal, translated
+from ...compat._pgsql import statement_count
+from ._query import (
+    UTILITY,
+    FlaggedBy,
+    Unsupported,
+    call_args,
+    clean_commas,
+    is_none,
+    lines,
+    literal,
+    translated,
+)
 
 Rows = Literal["tuple", "dict", "record"]
+_PROCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
 STATUS = "pg_status"
 _WHY = {
     "lastrowid": "cur.lastrowid is an OID (0 for ordinary tables) in psycopg2: use "
@@ -151,6 +164,42 @@ def _execute_args(cursor: Cursor, call: cst.Call) -> list[cst.Arg]:
     return call_args(call.args[0].value, params, lambda: cursor.need("pg_args"))
 
 
+def _callproc_args(call: cst.Call) -> list[cst.Arg]:
+    """``cur.callproc('f', (a, b))`` → what psycopg2 itself ran: ``SELECT * FROM f($1, $2)``
+    (the name is inserted as written; a dict of parameters becomes ``name := $n``)."""
+    if not 1 <= len(call.args) <= 2 or any(a.keyword or a.star for a in call.args):
+        raise Unsupported("callproc() with unusual arguments")
+    name = literal(call.args[0].value)
+    if name is None or not _PROCNAME.fullmatch(name):
+        raise Unsupported("callproc() with a procedure name computed at run time")
+    params = call.args[1].value if len(call.args) == 2 else None
+    values: list[cst.BaseExpression] = []
+    named: list[str] = []
+    if isinstance(params, cst.Tuple | cst.List) and not any(
+            isinstance(e, cst.StarredElement) for e in params.elements):
+        values = [e.value for e in params.elements]
+    elif isinstance(params, cst.Dict):
+        for element in params.elements:
+            key = literal(element.key) if isinstance(element, cst.DictElement) else None
+            if key is None or not isinstance(element, cst.DictElement):
+                raise Unsupported("callproc() with computed parameter names")
+            named.append(key)
+            values.append(element.value)
+    elif params is not None and not is_none(params):
+        raise Unsupported("callproc() with parameters built at run time (their number is "
+                          "unknown): call SELECT * FROM f($1, …) yourself")
+    slots = [f"{key} := ${n}" if named else f"${n}"
+             for n, key in enumerate(named or [""] * len(values), 1)]
+    query = cst.SimpleString(repr(f"SELECT * FROM {name}({', '.join(slots)})"))
+    return [cst.Arg(query), *(cst.Arg(v) for v in values)]
+
+
+def _several(call: cst.Call) -> bool:
+    """Whether a literal query holds more than one SQL command."""
+    text = literal(call.args[0].value) if call.args else None
+    return text is not None and statement_count(text) > 1
+
+
 def _rows(cursor: Cursor, fetched: cst.BaseExpression, one: bool, escapes: bool) -> (
         cst.BaseExpression):
     helper = {"dict": "dict_row" if one else "dict_rows",
@@ -170,10 +219,21 @@ def convert(cursor: Cursor, body: Sequence[cst.BaseStatement]) -> list[cst.BaseS
         call = _cursor_call(statement, name)
         method = call.func.attr.value if call is not None and isinstance(
             call.func, cst.Attribute) else None
-        if call is not None and method == "execute":
-            args = _execute_args(cursor, call)
+        if call is not None and method in ("execute", "callproc"):
+            args = (_execute_args(cursor, call) if method == "execute"
+                    else _callproc_args(call))
             following = body[i + 1] if i + 1 < len(body) else None
-            taken = _consume(cursor, statement, args, following)
+            several = _several(call)
+            text = literal(call.args[0].value) if call.args else None
+            if text is not None and len(args) > 1 and UTILITY.match(text):
+                raise FlaggedBy("ASY306", "parameters in a utility statement (SET, DDL, "
+                                "NOTIFY) are a syntax error in asyncpg: use SELECT "
+                                "set_config(name, $1, is_local) or quote the value")
+            if several and len(args) > 1:
+                raise Unsupported("several SQL statements with parameters: asyncpg prepares "
+                                  "the query, and a prepared statement holds one command; "
+                                  "split it into one execute per statement")
+            taken = None if several else _consume(cursor, statement, args, following)
             if taken is not None:
                 out.append(taken)
                 i += 2

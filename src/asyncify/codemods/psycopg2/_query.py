@@ -7,6 +7,7 @@ string's quotes and line breaks; a query built at run time goes through ``pg_arg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import libcst as cst
@@ -14,10 +15,21 @@ import libcst as cst
 from ._sql import Translation, translate
 
 _SENTINEL = "\x00"
+# Statements where a bound parameter is a syntax error in asyncpg (psycopg2 interpolated).
+UTILITY = re.compile(r"\s*(SET|RESET|CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|NOTIFY|LISTEN|"
+                     r"TRUNCATE|VACUUM|ANALYZE|COPY|DO)\b", re.IGNORECASE)
 
 
 class Unsupported(Exception):
     """A construct the rewrite will not convert; the message becomes the TODO."""
+
+
+class FlaggedBy(Unsupported):
+    """Unsupported, and rule ``rule`` (when it runs too) already marks the spot with a TODO."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 def _pieces(node: cst.BaseExpression) -> list[cst.SimpleString] | None:

@@ -14,11 +14,15 @@ a cursor passed on or stored, a named cursor) leaves the block as it was, with a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import libcst as cst
 
 from .._rule import Example, Rule, register
+from ..propagation.keep import keep
 from ._block import Cursor, Rows, convert, uses, why
-from ._query import Unsupported, lines
+from ._query import FlaggedBy, Unsupported, lines, literal
 
 _FACTORIES: dict[str, Rows | None] = {
     "psycopg2.extras.RealDictCursor": "dict", "psycopg2.extras.DictCursor": "record",
@@ -28,6 +32,72 @@ _BULK = {"psycopg2.extras.execute_batch": "execute_batch",
          "psycopg2.extras.execute_values": "execute_values"}
 
 
+_SET_LOCAL = re.compile(r"\s*SET\s+LOCAL\s+([A-Za-z_][\w.]*)\s*(?:=|\s+TO\s)\s*%s\s*;?\s*",
+                        re.IGNORECASE)
+_READS = re.compile(r"\s*(SELECT|SHOW|VALUES|TABLE)\b|\s*SET\s+LOCAL\b", re.IGNORECASE)
+
+
+def set_local(query: str) -> str | None:
+    """``SET LOCAL name = %s`` (a syntax error with a bound parameter in asyncpg) as the
+    equivalent ``SELECT set_config('name', %s, true)``; ``None`` for any other query."""
+    match = _SET_LOCAL.fullmatch(query)
+    return None if match is None else f"SELECT set_config('{match[1]}', %s, true)"
+
+
+def _set_local(body: Sequence[cst.BaseStatement], name: str) -> (
+        tuple[list[cst.BaseStatement], bool]):
+    """The block with each ``cur.execute("SET LOCAL x = %s", …)`` as ``set_config``, and
+    whether there was one. :raises Unsupported: such a block also writes, or runs a query
+    built at run time (a transaction around it would commit what psycopg2 rolled back)."""
+    out: list[cst.BaseStatement] = []
+    found = False
+    queries: list[cst.BaseExpression] = []
+
+    class Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value == name and func.attr.value.startswith("execute")
+                    and node.args):
+                queries.append(node.args[0].value)
+
+    for statement in body:
+        statement.visit(Find())
+        rewritten = statement
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            expr = statement.body[0]
+            call = expr.value if isinstance(expr, cst.Expr) else None
+            text = literal(call.args[0].value) if isinstance(call, cst.Call) and (
+                call.args) else None
+            replacement = set_local(text) if text is not None else None
+            if replacement is not None and isinstance(call, cst.Call):
+                found = True
+                arg = call.args[0].with_changes(value=cst.SimpleString(repr(replacement)))
+                rewritten = statement.with_changes(body=[expr.with_changes(
+                    value=call.with_changes(args=[arg, *_as_text(call.args[1:])]))])
+        out.append(rewritten)
+    if found:
+        texts = [literal(q) for q in queries]
+        if any(t is None or not _READS.match(t) for t in texts):
+            raise Unsupported("SET LOCAL in a block that also writes or builds a query at run "
+                              "time: wrap the unit of work in async with conn.transaction() "
+                              "and use SELECT set_config(name, $1, true)")
+    return out, found
+
+
+def _as_text(params: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """``(value,)`` → ``(str(value),)``: set_config takes text, where psycopg2 rendered any
+    value into the SET (``5000``, ``'2s'``)."""
+    if len(params) != 1 or not isinstance(params[0].value, cst.Tuple | cst.List):
+        return list(params)
+    elements = params[0].value.elements
+    if len(elements) != 1 or literal(elements[0].value) is not None:
+        return list(params)
+    value = cst.Call(cst.Name("str"), [cst.Arg(elements[0].value)])
+    return [params[0].with_changes(value=params[0].value.with_changes(
+        elements=[elements[0].with_changes(value=value)]))]
+
+
 @register
 class CursorBlocks(Rule):
     id = "ASY301"
@@ -35,6 +105,13 @@ class CursorBlocks(Rule):
              "fetch/fetchrow/execute calls on the connection, with $n placeholders")
     gate = frozenset({"psycopg2"})
     triggers = frozenset({"cursor("})
+    # Blocks it cannot convert completely are kept (``propagation.keep``): per call site.
+    converts = frozenset({
+        *(f"psycopg2.extensions.cursor.{m}" for m in (
+            "execute", "executemany", "callproc", "copy_expert", "copy_from", "copy_to")),
+        "psycopg2.extras.execute_values", "psycopg2.extras.execute_batch",
+        "psycopg2.extras.execute_many",
+    })
     examples = (
         Example(
             "import psycopg2\n\ndef title(conn, book_id):\n    with conn.cursor() as cur:\n"
@@ -65,6 +142,17 @@ class CursorBlocks(Rule):
             "https://asyncify.readthedocs.io/en/latest/rules/#asy301\n"
             "    with conn.cursor() as cur:\n"
             "        cur.execute('INSERT INTO t (a) VALUES (1)')\n        return cur.lastrowid\n",
+        ),
+        Example(
+            "import psycopg2\n\nasync def count(conn, timeout):\n    with conn.cursor() as cur:\n"
+            "        cur.execute('SET LOCAL statement_timeout = %s', (timeout,))\n"
+            "        cur.execute('SELECT count(*) FROM books')\n"
+            "        return cur.fetchone()[0]\n",
+            "import psycopg2\n\nasync def count(conn, timeout):\n"
+            "    async with conn.transaction():\n"
+            "        await conn.execute(\"SELECT set_config('statement_timeout', $1, true)\", "
+            "str(timeout))\n"
+            "        return (await conn.fetchrow('SELECT count(*) FROM books'))[0]\n",
         ),
         Example(
             "from psycopg2.extras import RealDictCursor\n\nasync def book(conn, book_id):\n"
@@ -113,11 +201,21 @@ class CursorBlocks(Rule):
             cursor = self._cursor(item)
             if not isinstance(updated.body, cst.IndentedBlock):
                 raise Unsupported("a one-line with-block")
-            body = convert(cursor, updated.body.body)
+            statements, scoped = _set_local(updated.body.body, cursor.name)
+            body = convert(cursor, statements)
+            if scoped:
+                # psycopg2 ran the block in one transaction, which SET LOCAL lasts for;
+                # asyncpg autocommits each statement: keep the transaction (reads only, so
+                # ending it with a commit instead of the pool's rollback changes nothing).
+                body = [cst.With([cst.WithItem(cst.Call(cst.Attribute(
+                    cursor.conn.deep_clone(), cst.Name("transaction"))))],
+                    cst.IndentedBlock(body), asynchronous=cst.Asynchronous())]
             if any(uses(statement, cursor.name) for statement in body):
                 raise Unsupported(why(cst.IndentedBlock(body), cursor.name))
         except Unsupported as exc:
-            self.p.todo(self.id, original, str(exc))
+            if not (isinstance(exc, FlaggedBy) and any(r.id == exc.rule for r in self.p.rules)):
+                self.p.todo(self.id, original, str(exc))
+            keep(self.p, self.id, str(exc))
             return updated
         for message in cursor.todos:
             self.p.todo(self.id, original, message)
@@ -166,6 +264,8 @@ class CursorBlocks(Rule):
         if (self.p.in_async() and isinstance(original.func, cst.Attribute)
                 and original.func.attr.value == "cursor" and not original.args
                 and not isinstance(self.p.parent(), cst.WithItem)):
-            self.p.todo(self.id, original, "a cursor outside a with-block (kept, passed "
-                        "around or stored): rewrite its uses onto conn.fetch/fetchrow/execute")
+            why = ("a cursor outside a with-block (kept, passed around or stored): rewrite its "
+                   "uses onto conn.fetch/fetchrow/execute")
+            self.p.todo(self.id, original, why)
+            keep(self.p, self.id, why)
         return updated

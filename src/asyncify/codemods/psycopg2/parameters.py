@@ -5,24 +5,28 @@ binds typed parameters. Never rewritten, flagged on cursor ``execute`` calls in 
 parameters in utility statements (``SET``, DDL, ``NOTIFY``: a syntax error in asyncpg),
 naive datetimes (a timestamptz shifts by the client's zone offset), string-typed values
 from requests/the environment or numeric/date-looking string literals (``DataError`` for
-non-text columns), and SQL composed with ``psycopg2.sql`` (no asyncpg equivalent).
+non-text columns), and ``psycopg2.sql.Literal`` (``compat.pg_args`` renders ``SQL``,
+``Identifier`` and ``Placeholder`` compositions at run time, but a ``Literal`` of a type it
+cannot quote without a psycopg2 connection would fail there).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ...check.rules.asy640_sql_formatting import formatted
 from .._rule import Example, Rule, register
-from ._query import literal
+from ..propagation.keep import keep
+from ._query import UTILITY, literal
+from .cursors import set_local
 
 if TYPE_CHECKING:
     from .._engine import Pass
 
-_UTILITY = re.compile(r"\s*(SET|RESET|CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|NOTIFY|LISTEN|"
-                      r"TRUNCATE|VACUUM|ANALYZE|COPY|DO)\b", re.IGNORECASE)
 _LOOKS_TYPED = re.compile(r"-?\d+(\.\d+)?|\d{4}-\d{2}-\d{2}.*|true|false", re.IGNORECASE)
 _NAIVE = {"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
           "datetime.datetime.fromisoformat", "datetime.datetime.strptime",
@@ -35,7 +39,7 @@ _STRINGS = ("flask.request.args", "flask.request.form", "flask.request.values",
 class Parameters(Rule):
     id = "ASY306"
     title = ("TODO where asyncpg binds differently: parameters in SET/DDL, naive datetimes, "
-             "string-typed values, psycopg2.sql composition")
+             "string-typed values, psycopg2.sql.Literal")
     gate = frozenset({"psycopg2"})
     triggers = frozenset({"execute", "sql."})
     examples = (
@@ -73,6 +77,20 @@ class Parameters(Rule):
     def __init__(self, p: Pass) -> None:
         super().__init__(p)
         self.cursors: set[str] = set()
+        self.params: list[frozenset[str]] = []  # of each enclosing function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        self.params.append(frozenset(
+            p.name.value for p in [*params.posonly_params, *params.params,
+                                   *params.kwonly_params]
+        ) | frozenset(p.name.value for p in (params.star_arg, params.star_kwarg)
+                      if isinstance(p, cst.Param)))
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.params.pop()
+        return updated
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         call = node.item
@@ -84,28 +102,47 @@ class Parameters(Rule):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         if not self.p.in_async():
             return updated
-        if any(q.startswith("psycopg2.sql.") for q in self.p.qualified(original.func)):
-            if not isinstance(self.p.parent(), cst.Attribute):
-                self.p.todo(self.id, original, "SQL composed with psycopg2.sql has no asyncpg "
-                            "equivalent: build the string (quote identifiers by hand)")
+        if "psycopg2.sql.Literal" in self.p.qualified(original.func):
+            why = ("psycopg2.sql.Literal is rendered without a psycopg2 connection only for "
+                   "str, numbers, bool and None: pass the value as a parameter")
+            self.p.todo(self.id, original, why)
+            keep(self.p, self.id, why)
             return updated
         func = original.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "execute"
                 and isinstance(func.value, cst.Name) and func.value.value in self.cursors
-                and len(original.args) == 2):
+                and len(original.args) in (1, 2)):
+            return updated
+        how = self._formatted(original.args[0].value)
+        if how is not None:
+            self.p.todo(self.id, original, f"SQL built by {how}: the values are spliced into "
+                        "the text, as before (not made parameters: that could change what "
+                        "the query means); an injection risk — pass them as parameters")
+        if len(original.args) != 2:
             return updated
         query, params = original.args[0].value, original.args[1].value
         text = literal(query)
-        if text is not None and _UTILITY.match(text):
-            self.p.todo(self.id, original, "parameters in a utility statement (SET, DDL, "
-                        "NOTIFY) are a syntax error in asyncpg: use SELECT set_config(name, "
-                        "$1, is_local) or quote the value")
+        if text is not None and UTILITY.match(text) and set_local(text) is None:
+            why = ("parameters in a utility statement (SET, DDL, NOTIFY) are a syntax error in "
+                   "asyncpg: use SELECT set_config(name, $1, is_local) or quote the value")
+            self.p.todo(self.id, original, why)
+            keep(self.p, self.id, why)
         values = ([e.value for e in params.elements] if isinstance(params, cst.Tuple | cst.List)
                   else [e.value for e in params.elements if isinstance(e, cst.DictElement)]
                   if isinstance(params, cst.Dict) else [])
         for value in values:
             self._check(original, value)
         return updated
+
+    def _formatted(self, query: cst.BaseExpression) -> str | None:
+        """How the query text splices in values (``asyncify check`` ASY640 says the same)."""
+        if not isinstance(query, cst.FormattedString | cst.BinaryOperation | cst.Call):
+            return None
+        try:
+            tree = ast.parse(cst.Module([]).code_for_node(query).strip(), mode="eval")
+        except SyntaxError:
+            return None
+        return formatted(tree.body, self.params[-1] if self.params else frozenset())
 
     def _check(self, call: cst.Call, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.Call):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from .._rule import Example, Rule, register
+from ..propagation.keep import keep
 from ._query import lines
 
 _CONN_METHODS = {"cursor", "commit", "rollback", "fetch", "fetchrow", "fetchval", "execute",
@@ -102,6 +103,9 @@ class Transactions(Rule):
              "conn.transaction() around the unit of work (asyncpg autocommits)")
     gate = frozenset({"psycopg2"})
     triggers = frozenset({"commit", "rollback", "autocommit", "with"})
+    # A commit()/rollback() left in place keeps its function sync (``propagation.keep``).
+    converts = frozenset({"psycopg2.extensions.connection.commit",
+                          "psycopg2.extensions.connection.rollback"})
     examples = (
         Example(
             "import psycopg2\n\nasync def touch(conn):\n    async with conn.transaction():\n"
@@ -151,8 +155,10 @@ class Transactions(Rule):
         assert isinstance(conn, cst.Name)
         before, after = list(updated.items[:index]), updated.items[index + 1:]
         if after or updated.asynchronous is not None:
-            self.p.todo(self.id, original, "with conn: mixed with other context managers: "
-                        "use async with conn.transaction() around the unit of work")
+            why = ("with conn: mixed with other context managers: use async with "
+                   "conn.transaction() around the unit of work")
+            self.p.todo(self.id, original, why)
+            keep(self.p, self.id, why)
             return updated
         self.p.changed(self.id)
         assert isinstance(updated.body, cst.IndentedBlock)
@@ -216,6 +222,7 @@ class Transactions(Rule):
         body = list(updated.body)
         sources = [s for s in original.body if _method_of(s, "commit")]
         for count, n in enumerate(at):
+            keep(self.p, self.id, "a commit() whose unit of work is unclear")
             source = sources[count] if count < len(sources) else original
             body[n] = self.p.marked(
                 self.id, source, "the unit of work this commit() ends is unclear (the "
@@ -252,6 +259,14 @@ class Transactions(Rule):
             return first.with_changes(leading_lines=updated.leading_lines)
         return updated.with_changes(handlers=handlers)
 
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        # asyncpg connections have no commit()/rollback(): one still here was not converted.
+        if self.p.in_async() and _left_over(updated.body):
+            keep(self.p, self.id, "a commit()/rollback() outside a unit of work the rewrite "
+                 "recognises")
+        return updated
+
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
@@ -267,6 +282,28 @@ class Transactions(Rule):
             self.p.todo(self.id, original, "autocommit off: asyncpg always autocommits "
                         "outside async with conn.transaction()")
         return updated
+
+
+def _left_over(node: cst.CSTNode) -> bool:
+    """Whether ``node`` still calls ``N.commit()``/``N.rollback()`` without awaiting it."""
+    found: list[bool] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Await(self, n: cst.Await) -> bool:
+            return False
+
+        def visit_FunctionDef(self, n: cst.FunctionDef) -> bool:
+            return False  # a nested function is its own unit
+
+        def visit_Call(self, n: cst.Call) -> None:
+            if (not n.args and isinstance(n.func, cst.Attribute)
+                    and isinstance(n.func.value, cst.Name)
+                    and n.func.attr.value in ("commit", "rollback")):
+                found.append(True)
+
+    for child in node.children:
+        child.visit(Finder())
+    return bool(found)
 
 
 def _attrs(node: cst.CSTNode) -> list[str]:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
+from ..propagation.keep import keep
 from ._kwargs import VERBS, client_only_reason, httpx_arguments, laid_out, split_call
+from ._tries import CONVERTED, KEPT, note
 
 RESPONSES = "requests_httpx.responses"  # scratch key: (function, name) of httpx responses
 STREAMING = "requests_httpx.streaming"  # ... of those read inside async with client.stream
@@ -86,13 +88,11 @@ class ModuleLevelCalls(Rule):
         if request is None:
             return updated
         if isinstance(request, str):
-            self.p.todo(self.id, original, f"{request}; left as a blocking call")
-            return updated
+            return self._keep(original, updated, request)
         why = ("stream=True needs restructuring into async with client.stream(...) and async "
                "for" if "stream" in request.keywords else client_only_reason(request.keywords))
         if why is not None:
-            self.p.todo(self.id, original, f"{why}; left as a blocking call")
-            return updated
+            return self._keep(original, updated, why)
         p = self.p
         attribute, out = httpx_arguments(p, self.id, original, request)
         client = cst.Call(cst.Name("http_client"), [])
@@ -108,4 +108,12 @@ class ModuleLevelCalls(Rule):
             p.scratch.setdefault(RESPONSES, set()).add(
                 (p.qualname(), parent.targets[0].target.value))
         p.changed(self.id)
+        note(p, CONVERTED)
         return p.awaited(original, call)
+
+    def _keep(self, original: cst.Call, updated: cst.Call, why: str) -> cst.Call:
+        """Leave the blocking call (and, when propagation is deciding, its function sync)."""
+        self.p.todo(self.id, original, f"{why}; left as a blocking call")
+        keep(self.p, self.id, why)
+        note(self.p, KEPT)
+        return updated

@@ -8,6 +8,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
+from ._tries import CONVERTED, KEPT, guards, note
 
 MAPPING: dict[str, tuple[str, ...]] = {
     "RequestException": ("httpx.HTTPError", "httpx.InvalidURL", "httpx.StreamError",
@@ -77,6 +78,12 @@ class ExceptionMapping(Rule):
         ),
     )
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        # Code already moved to a worker thread still raises requests' exceptions.
+        if self.p.in_async() and "asyncio.to_thread" in self.p.qualified(original.func):
+            note(self.p, KEPT)
+        return updated
+
     def leave_ExceptHandler(
         self, original: cst.ExceptHandler, updated: cst.ExceptHandler
     ) -> cst.ExceptHandler:
@@ -105,6 +112,13 @@ class ExceptionMapping(Rule):
             names.extend(MAPPING[leaf])
         if not mapped_any:
             return updated
+        guarded = self.p.parent()
+        if guards(self.p, KEPT, guarded):
+            if not guards(self.p, CONVERTED, guarded):
+                return updated  # every requests call it guards is still a requests call
+            # Calls of both kinds: catch what each raises.
+            names = [cst.Module([]).code_for_node(k) for k in kinds] + [
+                n for n in names if "." in n and n.split(".")[0] in ("httpx", "json")]
         for name in names:
             if "." in name and name.split(".")[0] in ("httpx", "json"):
                 self.p.need_import(name.split(".")[0])

@@ -75,7 +75,8 @@ class SessionSetup(Rule):
         Example(
             "import requests\n\nclass Rates:\n    def __init__(self):\n"
             "        self.session = requests.Session()\n"
-            "        self.session.hooks['response'].append(print)\n\n    def rate(self, url):\n"
+            "        self.session.hooks['response'].append(print)\n\n"
+            "    async def rate(self, url):\n"
             "        return self.session.get(url, timeout=2).json()\n",
             "import requests\nimport asyncio\n\nclass Rates:\n    def __init__(self):\n"
             "        # TODO[asyncify ASY205]: requests.Session kept (session.hooks (line 6): "

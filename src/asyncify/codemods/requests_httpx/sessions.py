@@ -15,8 +15,10 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
+from ..propagation.keep import keep
 from ._kwargs import VERBS, httpx_arguments, laid_out, split_call
 from ._sessions import SCRATCH, Sessions, sessions
+from ._tries import CONVERTED, KEPT, note
 from .calls import RESPONSES, STREAMING
 
 _STREAMED = "requests_httpx.streamed"  # id(new stream call) → response name
@@ -154,6 +156,13 @@ class SessionCalls(Rule):
         if session is None or not self.p.in_async() or not isinstance(func, cst.Attribute):
             return updated
         if not session.converts:
+            note(self.p, KEPT)
+            if self.p.qualname() in self.p.file.make_async:
+                # Propagation wanted this function async: it stays sync instead (a worker
+                # thread is for code that was async already).
+                keep(self.p, self.id, "a call on a requests.Session that stays requests "
+                     f"({session.why()})")
+                return updated
             self.p.todo(self.id, original, "this session stays a requests.Session (the "
                         f"ASY205 TODO at line {self.p.line(session.constructor)} says why): "
                         "the call runs in a worker thread until the session is ported by hand")
@@ -171,6 +180,7 @@ class SessionCalls(Rule):
         call = cst.Call(func.with_changes(attr=cst.Name(attribute)), laid_out(original, out),
                         whitespace_before_args=original.whitespace_before_args)
         self.p.changed(self.id)
+        note(self.p, CONVERTED)
         parent = self.p.parent()
         target = (parent.targets[0].target if isinstance(parent, cst.Assign)
                   and parent.value is original and len(parent.targets) == 1 else None)

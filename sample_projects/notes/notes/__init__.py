@@ -1,0 +1,1 @@
+"""notes: a Flask + Flask-SQLAlchemy service (users, notebooks, notes, tags) on PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Blueprints: ``notes`` at /api/notes, ``library`` at /api."""

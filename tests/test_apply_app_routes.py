@@ -1,0 +1,88 @@
+"""`apply` on routes a Flask app declares on itself (not on a blueprint): a module-level view
+is migrated into its twin module and routed by the entry points' ``app_routes``; a closure in
+the app factory is refused with a message, and nothing is written."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from asyncify import verify
+from asyncify.cli import app
+
+runner = CliRunner()
+
+MODULE_APP = '''from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/ping")
+def ping():
+    return {"ok": True, "q": request.args.get("q")}
+
+
+@app.get("/items/<int:item_id>")
+def item(item_id):
+    return "item %d" % item_id, 201, {"X-Item": str(item_id)}
+'''
+
+FACTORY_APP = '''from flask import Flask
+
+
+def create_app():
+    app = Flask(__name__)
+
+    @app.get("/version")
+    def version():
+        return {"version": "1"}
+
+    return app
+'''
+
+
+def project(root: Path, source: str) -> Path:
+    (root / "proj").mkdir(parents=True)
+    (root / "proj" / "__init__.py").write_text("")
+    (root / "proj" / "app.py").write_text(source)
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "."], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "legacy"], cwd=root, check=True)
+    return root
+
+
+def test_module_level_app_routes_are_migrated(tmp_path: Path) -> None:
+    root = project(tmp_path / "p", MODULE_APP)
+    applied = runner.invoke(app, ["apply", "proj.app.ping", "proj.app.item", "--root",
+                                  str(root), "--write"])
+    assert applied.exit_code == 0, applied.output
+    main = (root / "proj_async" / "main.py").read_text()
+    assert "from proj.app import app as legacy_app" in main
+    assert ('app_routes.add_api_route(\n    "/items/{item_id:int}", flask_view(proj_async_app'
+            ".item)") in main
+    legacy = verify.start_app(verify.AppSpec.parse("wsgi:proj.app:app"), app_dir=root, env={},
+                              log_dir=tmp_path, name="legacy")
+    migrated = verify.start_app(verify.AppSpec.parse("asgi:proj_async.main:app"), app_dir=root,
+                                env={}, log_dir=tmp_path, name="migrated")
+    with legacy, migrated, httpx.Client(timeout=10) as http:
+        legacy.wait_ready("/ping")
+        migrated.wait_ready("/ping")
+        for path in ("/ping", "/ping?q=x", "/items/3", "/items/x"):
+            old, new = http.get(legacy.url + path), http.get(migrated.url + path)
+            assert (new.status_code, new.content) == (old.status_code, old.content), path
+            assert new.headers.get("x-item") == old.headers.get("x-item"), path
+            assert new.headers["content-type"] == old.headers["content-type"], path
+
+
+def test_a_closure_in_the_factory_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path / "p", FACTORY_APP)
+    refused = runner.invoke(app, ["apply", "proj.app.create_app.<locals>.version", "--root",
+                                  str(root), "--write"])
+    assert refused.exit_code == 2
+    assert "declared on the app itself, inside a function" in refused.stderr
+    assert "define the view, or the blueprint, at module level" in refused.stderr
+    assert not (root / "proj_async").exists()
