@@ -25,7 +25,7 @@ from typing import Any
 from ._summary import ModuleSummary
 
 # Bump when the summary or result format changes: old caches are then ignored.
-SUMMARY_VERSION = 7
+SUMMARY_VERSION = 8
 _STATS = f"stats-v{SUMMARY_VERSION}.pickle"
 _SUMMARIES = f"summaries-v{SUMMARY_VERSION}.pickle"
 _RESULTS = f"results-v{SUMMARY_VERSION}.pickle"

@@ -45,6 +45,8 @@ class Site:
     col: int
     in_loop: bool
     confidence: Confidence
+    # "read": an attribute read that does I/O (a lazy ORM relationship), not a call.
+    kind: Literal["call", "read"] = "call"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,10 @@ class CallGraph:
     edges: dict[str, list[Edge]] = field(default_factory=dict)
     callers: dict[str, list[Edge]] = field(default_factory=dict)
     sites: dict[str, list[Site]] = field(default_factory=dict)
+    # Attribute reads that do I/O (catalog ``[[attribute]]``), per function. Kept apart from
+    # ``sites``: ``plan`` and ``check`` report them, but await propagation does not follow
+    # them (a lazy load is fixed at the query or with run_sync, not by awaiting the read).
+    reads: dict[str, list[Site]] = field(default_factory=dict)
     manual: dict[str, list[Manual]] = field(default_factory=dict)
     cpu_hints: dict[str, list[Construct]] = field(default_factory=dict)
     blocking: set[str] = field(default_factory=set)
@@ -147,6 +153,7 @@ def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
     graph = CallGraph(resolver)
     graph.short_names = frozenset(q.rpartition(".")[2] for q in resolver.functions)
     heuristics = [h for h in catalog.heuristics if h.requires_import in resolver.imported_packages]
+    io_attrs = _io_attribute_names(resolver, catalog)
     for fn in resolver.functions.values():
         scope = resolver.scope_of(fn)
         if fn.parent is not None:
@@ -168,6 +175,8 @@ def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
                     "property", fn.qname, fn.summary.line, "a property cannot be awaited"))
         if fn.cls is not None:
             _property_reads(graph, fn)
+        if io_attrs:
+            _attribute_reads(graph, fn, scope, io_attrs)
         _record_constructs(graph, fn)
     for body in resolver.bodies.values():
         # Module-level code runs at import time: its calls are not on any request path, but a
@@ -275,6 +284,50 @@ def _property_reads(graph: CallGraph, fn: FunctionDef) -> None:
             continue
         if _PROPERTY_DECORATORS & set(resolver.decorator_names(graph.functions[method])):
             graph.add_edge(Edge(fn.qname, method, line, "property"))
+
+
+def _io_attribute_names(resolver: Resolver, catalog: Catalog) -> frozenset[str]:
+    """Names of class attributes made by a call that may be a catalog ``[[attribute]]``
+    constructor (``tags = db.relationship(...)``), told by the callee's last name (or a name
+    it is imported as): only reads of these names are worth resolving."""
+    shorts = {name.rpartition(".")[2] for name in catalog.attributes}
+    for module in resolver.index.modules.values():
+        for imp in module.summary.imports:
+            if imp.name is not None and imp.local != imp.name and catalog.attribute(
+                    resolver.import_target(module, imp)):
+                shorts.add(imp.local)  # ``from sqlalchemy.orm import relationship as rel``
+    found: set[str] = set()
+    for cls in resolver.classes.values():
+        for attr, ref in cls.summary.attrs.items():
+            if ref[0] == "c" and _receiver_name(ref[1]) in shorts:
+                found.add(attr)
+    return frozenset(found)
+
+
+def _attribute_reads(
+    graph: CallGraph, fn: FunctionDef, scope: Scope, names: frozenset[str]
+) -> None:
+    """``note.tags`` on an instance of a known class whose ``tags`` the catalog says loads on
+    read: a site of kind "read" (an unknown receiver is not evidence)."""
+    resolver = graph.resolver
+    loaded: set[Ref] = set()
+    for ref, line, col, in_loop in fn.summary.reads:
+        attr = ref[2]
+        # Once loaded, the attribute stays loaded on that object: the first read counts.
+        if attr not in names or ref in loaded:
+            continue
+        loaded.add(ref)
+        base = resolver.resolve(ref[1], scope)
+        if base is None or base.kind != "obj" or base.qname not in resolver.classes:
+            continue
+        found = resolver.attribute_io(base.qname, attr)
+        if found is None:
+            continue
+        spec, owner = found
+        op = Operation(f"{owner}.{attr}", spec.category, spec.replacement, spec.note, spec.source)
+        graph.reads.setdefault(fn.qname, []).append(Site(
+            fn.qname, op, f"{base.qname}.{attr}", line, col, in_loop, "resolved",
+            "read"))
 
 
 def _record_constructs(graph: CallGraph, fn: FunctionDef) -> None:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ._diagnostics import Diagnostic
+from ._summary import UNKNOWN, Ref
 from .errors import CatalogError
 
 # Categories the built-in catalog uses. Users may add their own (lowercase words); "cpu" is
@@ -51,6 +52,56 @@ class Heuristic:
     source: str
 
 
+LiteralValue = str | bool | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeIO:
+    """A constructor whose class attributes do I/O when read on an instance: an ORM
+    ``relationship()`` with its default ``lazy="select"`` runs a SELECT on first access.
+
+    ``keyword`` names the argument that decides it (``lazy``); ``default`` is its value when
+    absent; reading loads when the value is one of ``loads``, or is not a literal at all.
+    ``returns`` maps other values to the type a read gives (``dynamic``: a query object, whose
+    own terminal calls are the I/O).
+    """
+
+    constructor: str
+    category: str
+    keyword: str
+    default: LiteralValue
+    loads: tuple[LiteralValue, ...]
+    returns: tuple[tuple[str, str], ...]
+    replacement: str
+    note: str
+    source: str
+
+    def value(self, kwargs: Iterable[tuple[str, Ref]]) -> Ref:
+        """The keyword's value in a call, as a ref (the default, as a literal, if absent)."""
+        for name, ref in kwargs:
+            if name == self.keyword:
+                return ref
+        return ("k", self.default)
+
+    def loads_on_read(self, kwargs: Iterable[tuple[str, Ref]]) -> bool:
+        """Whether reading an attribute made by a call with ``kwargs`` does I/O."""
+        if not self.keyword:
+            return True
+        value = self.value(kwargs)
+        # ``True == 1``: compare types too, so ``lazy=True`` and ``lazy=1`` stay apart.
+        return value[0] != "k" or any(
+            value[1] == v and type(value[1]) is type(v) for v in self.loads)
+
+    def read_type(self, kwargs: Iterable[tuple[str, Ref]]) -> str | None:
+        """The type a read returns instead of loading (``lazy="dynamic"``: a query)."""
+        value = self.value(kwargs) if self.keyword else UNKNOWN
+        if value[0] == "k":
+            for key, typ in self.returns:
+                if value[1] == key:
+                    return typ
+        return None
+
+
 @dataclass(slots=True)
 class Catalog:
     operations: dict[str, Operation] = field(default_factory=dict)
@@ -58,6 +109,7 @@ class Catalog:
     types: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     heuristics: list[Heuristic] = field(default_factory=list)
+    attributes: dict[str, AttributeIO] = field(default_factory=dict)
     fingerprint: str = ""
     _canonical_types: dict[str, str] | None = None
 
@@ -85,6 +137,12 @@ class Catalog:
                 return self.wildcards[head]
             head = head.rpartition(".")[0]
         return None
+
+    def attribute(self, qname: str) -> AttributeIO | None:
+        """The ``[[attribute]]`` entry for a call to ``qname``, if its result does I/O on read."""
+        if not self.attributes:
+            return None
+        return self.attributes.get(qname) or self.attributes.get(self.canonical(qname))
 
     def returns(self, qname: str) -> str | None:
         """The qualified type a call to ``qname`` returns, when the catalog knows it."""
@@ -145,6 +203,7 @@ def _merge(into: Catalog, other: Catalog) -> None:
     into.types.update(other.types)
     into.aliases.update(other.aliases)
     into.heuristics.extend(other.heuristics)
+    into.attributes.update(other.attributes)
 
 
 def _parse(text: str, source: str) -> Catalog:
@@ -153,12 +212,12 @@ def _parse(text: str, source: str) -> Catalog:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{source}: invalid TOML: {exc} (fix the file's syntax)") from exc
     # [[recipe]] tables (recipes.toml) belong to the codemod engine, not to the catalog.
-    known = {"catalog", "types", "aliases", "operation", "heuristic", "recipe"}
+    known = {"catalog", "types", "aliases", "operation", "heuristic", "attribute", "recipe"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(
             f"{source}: unknown table(s) {unknown!r} "
-            "(expected catalog, types, aliases, [[operation]], [[heuristic]])"
+            "(expected catalog, types, aliases, [[operation]], [[heuristic]], [[attribute]])"
         )
     catalog = Catalog()
     catalog.types = _string_table(data.get("types", {}), "types", source)
@@ -171,6 +230,9 @@ def _parse(text: str, source: str) -> Catalog:
                 catalog.operations[op.name] = op
     for number, raw in enumerate(_array(data.get("heuristic", []), "heuristic", source), 1):
         catalog.heuristics.append(_heuristic(raw, f"{source} [[heuristic]] #{number}"))
+    for number, raw in enumerate(_array(data.get("attribute", []), "attribute", source), 1):
+        for attr in _attributes(raw, f"{source} [[attribute]] #{number}"):
+            catalog.attributes[attr.constructor] = attr
     return catalog
 
 
@@ -203,6 +265,31 @@ def _heuristic(raw: dict[str, object], where: str) -> Heuristic:
         frozenset(methods), _category(raw, where), requires, frozenset(receivers), str(note),
         where.partition(" ")[0],
     )
+
+
+def _attributes(raw: dict[str, object], where: str) -> Iterable[AttributeIO]:
+    constructors = raw.get("constructors")
+    if not isinstance(constructors, list) or not constructors or not all(
+        isinstance(c, str) for c in constructors
+    ):
+        raise CatalogError(f"{where}: needs 'constructors', a non-empty list of qualified names")
+    keyword, loads = raw.get("keyword", ""), raw.get("loads", [])
+    default, returns = raw.get("default"), raw.get("returns", {})
+    if not isinstance(keyword, str) or not isinstance(loads, list) or not all(
+        isinstance(v, str | bool | int | float) for v in [*loads, default] if v is not None
+    ):
+        raise CatalogError(f"{where}: 'keyword' must be a name, 'default' and 'loads' literals")
+    if not isinstance(returns, dict) or not all(isinstance(t, str) for t in returns.values()):
+        raise CatalogError(f"{where}: 'returns' must map keyword values to qualified type names")
+    replacement, note = raw.get("replacement", ""), raw.get("note", "")
+    if not isinstance(replacement, str) or not isinstance(note, str):
+        raise CatalogError(f"{where}: 'replacement' and 'note' must be strings")
+    category = _category(raw, where)
+    for name in constructors:
+        yield AttributeIO(
+            str(name), category, keyword, default,  # type: ignore[arg-type]
+            tuple(loads), tuple((str(k), str(t)) for k, t in returns.items()),
+            replacement, note, where.partition(" ")[0])
 
 
 def _category(raw: dict[str, object], where: str) -> str:

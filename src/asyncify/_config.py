@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ DEFAULT_EXCLUDE = (
 )
 
 # "check" and "verify" are the tables read by asyncify.check and asyncify.verify themselves.
-_KNOWN_KEYS = {"include", "exclude", "catalog", "cache_dir", "max_file_bytes", "check", "verify"}
+_KNOWN_KEYS = {"include", "exclude", "catalog", "cache_dir", "max_file_bytes", "factory", "check",
+               "verify"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,9 @@ class Config:
     catalog: tuple[Path, ...] = ()
     cache_dir: Path = field(default_factory=lambda: Path(".asyncify-cache"))
     max_file_bytes: int = 2_000_000
+    # How the generated entry points call the legacy app factory (``"create_app('prod')"``),
+    # for a factory with required parameters; ``None``: called with no arguments.
+    factory: str | None = None
 
 
 def tool_table(root: Path) -> tuple[Path, dict[str, object]]:
@@ -75,6 +80,7 @@ def load_config(root: Path) -> Config:
         catalog=tuple(root / p for p in _strings(table, "catalog", pyproject)),
         cache_dir=Path(_string(table, "cache_dir", pyproject, ".asyncify-cache")),
         max_file_bytes=_int(table, "max_file_bytes", pyproject, 2_000_000),
+        factory=_call(table, "factory", pyproject),
     )
 
 
@@ -90,6 +96,21 @@ def _string(table: dict[str, object], key: str, where: Path, default: str) -> st
     if not isinstance(value, str):
         raise ConfigError(f"{where}: [tool.asyncify] {key} must be a string, got {value!r}")
     return value
+
+
+def _call(table: dict[str, object], key: str, where: Path) -> str | None:
+    """A call expression written as a string (``"create_app('production')"``)."""
+    value = table.get(key)
+    if value is None:
+        return None
+    try:
+        parsed = ast.parse(value, mode="eval").body if isinstance(value, str) else None
+    except SyntaxError:
+        parsed = None
+    if not isinstance(parsed, ast.Call) or not isinstance(parsed.func, ast.Name):
+        raise ConfigError(f"{where}: [tool.asyncify] {key} must be a call of the app factory "
+                          f"by its name, like \"create_app('production')\", got {value!r}")
+    return str(value).strip()
 
 
 def _int(table: dict[str, object], key: str, where: Path, default: int) -> int:

@@ -12,13 +12,15 @@ import builtins
 from dataclasses import dataclass
 from typing import Literal
 
-from ._catalog import Catalog
+from ._catalog import AttributeIO, Catalog
 from ._index import Index, Module
 from ._summary import UNKNOWN, ClassSummary, FunctionSummary, Import, Ref
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 40
 _CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager"})
+# A catalog ``[types]`` value: the call returns an instance of the class passed first.
+_FIRST_ARGUMENT_CLASS = "$1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ class Resolver:
         self._active_names: set[tuple[str, str]] = set()
         self._local_tables: dict[str, dict[str, list[tuple[str, Ref, str]]]] = {}
         self._canonical: dict[str, str] = {}
+        self._attribute_io: dict[tuple[str, str], tuple[AttributeIO, str] | None] = {}
         self.imported_packages: set[str] = set()
         for module in index.modules.values():
             self._register(module)
@@ -381,6 +384,15 @@ class Resolver:
             self._memo[key] = found
             return found
         returned = self.catalog.returns(qname)
+        if returned == _FIRST_ARGUMENT_CLASS:
+            # ``session.get(Note, 1)``: an instance of the class passed first.
+            cls = self.resolve(ref[2][0], scope, depth + 1) if ref[2] else None
+            return Value("obj", cls.qname) if (
+                cls is not None and cls.kind == "sym" and cls.qname in self.classes) else None
+        if returned is None:
+            # ``relationship(..., lazy="dynamic")``: what reading the attribute gives.
+            spec = self.catalog.attribute(qname)
+            returned = spec.read_type(ref[3]) if spec is not None else None
         return Value("obj", returned) if returned is not None else None
 
     def _annotated(self, fn: FunctionDef, depth: int) -> Value | None:
@@ -457,6 +469,29 @@ class Resolver:
             if cls is not None and name in cls.summary.methods:
                 return f"{current}.{name}"
         return None
+
+    def attribute_io(self, cls_qname: str, attr: str) -> tuple[AttributeIO, str] | None:
+        """The catalog entry that makes reading ``attr`` on an instance of the user class
+        ``cls_qname`` do I/O (a lazy ``relationship()``), with the class declaring it."""
+        key = (cls_qname, attr)
+        if key in self._attribute_io:
+            return self._attribute_io[key]
+        found: tuple[AttributeIO, str] | None = None
+        if self.lookup_method(cls_qname, attr) is None:
+            for current in self.mro(cls_qname):
+                cls = self.classes.get(current)
+                ref = cls.summary.attrs.get(attr) if cls is not None else None
+                if cls is None or ref is None:
+                    continue
+                if ref[0] == "c":
+                    func = self.resolve(ref[1], self.bodies[cls.module.name])
+                    spec = self.catalog.attribute(func.qname) if (
+                        func is not None and func.kind == "sym") else None
+                    if spec is not None and spec.loads_on_read(ref[3]):
+                        found = (spec, current)
+                break
+        self._attribute_io[key] = found
+        return found
 
     def external_bases(self, cls_qname: str) -> list[str]:
         return [c for c in self.mro(cls_qname) if c not in self.classes]

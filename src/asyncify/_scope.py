@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ._callgraph import CallGraph
 from .codemods import FileContext
+from .codemods.propagation.keep import NOT_BRIDGED
 
 Converts = Callable[[str], bool]
 
@@ -30,12 +31,30 @@ _BLOCKERS = {
 
 # Frameworks that call a class's methods without awaiting them (flask-restx/-restplus and
 # Flask-RESTful ``Resource.dispatch_request`` calls ``meth(*args, **kwargs)``).
-_SYNC_DISPATCH = ("flask_restful.Resource", "flask_restx.Resource", "flask_restplus.Resource")
+_SYNC_DISPATCH = {
+    "flask_restful.Resource": "move the I/O into an async helper and serve this endpoint "
+                              "from FastAPI",
+    "flask_restx.Resource": "move the I/O into an async helper and serve this endpoint "
+                            "from FastAPI",
+    "flask_restplus.Resource": "move the I/O into an async helper and serve this endpoint "
+                               "from FastAPI",
+    "unittest.TestCase": "use unittest.IsolatedAsyncioTestCase (or pytest with anyio) "
+                         "for tests that await",
+    "unittest.case.TestCase": "use unittest.IsolatedAsyncioTestCase (or pytest with anyio) "
+                              "for tests that await",
+}
+# Decorators of libraries that call the decorated function without awaiting it.
+_SYNC_DECORATORS = frozenset({
+    "click.command", "click.group", "click.decorators.command", "click.decorators.group",
+    "flask.cli.AppGroup.command", "flask.cli.with_appcontext", "atexit.register",
+    "celery.shared_task", "celery.Celery.task",
+})
 
 
 def conversion_contexts(
     graph: CallGraph, files: Iterable[str], converts: Converts,
     keep_sync: Iterable[str] = (), kept: Mapping[str, str] | None = None,
+    shells: Iterable[str] = (),
 ) -> dict[str, FileContext]:
     """Per file (relative path), what to make async and which call sites to await.
 
@@ -43,6 +62,9 @@ def conversion_contexts(
     callers): e.g. methods of objects the legacy code creates, when only twins are written.
     ``kept``: functions in which a rule left a blocking call as it was → why (they stay sync
     with a marker saying so; see :func:`settled_contexts`).
+    ``shells``: blocked functions (see :func:`shell_candidates`) that keep their ``def`` but
+    run their body on the bridge: their call sites are awaited like an async function's, but
+    their callers still stay sync (they call a function that blocks on the event loop).
     """
     wanted = set(files)
     functions = graph.functions
@@ -50,42 +72,8 @@ def conversion_contexts(
     def file_of(qname: str) -> str:
         return functions[qname].module.file.relpath
 
-    stuck: set[str] = set()
-    for name, found in graph.sites.items():
-        for site in found:
-            op = site.operation
-            if op.io and op.category != "cpu" and not converts(op.name):
-                stuck.add(name)
-    # Functions that reach only converted I/O but cannot be async themselves: they stay sync
-    # (their callers too) and get a marker saying why.
-    # (Only functions that do reach I/O: a dunder or a decorated function without any has
-    # nothing to turn async, and keeping it "stuck" would wrongly keep its callers sync.)
-    blocked: dict[str, str] = {}
-    for items in graph.manual.values():
-        for m in items:
-            if m.kind in _BLOCKERS and m.function in functions and m.function in graph.blocking:
-                blocked.setdefault(m.function, _BLOCKERS[m.kind])
-    for name, edges in graph.edges.items():
-        for edge in edges:
-            if edge.kind == "decorator" and name in functions and name in graph.blocking:
-                blocked.setdefault(name, f"its decorator {edge.callee.rpartition('.')[2]} "
-                                   "wraps it in a sync function: make the wrapper async "
-                                   "(async def, await the call), then this can follow")
-    for name, reason in (kept or {}).items():
-        if name in functions:
-            blocked.setdefault(name, reason)
-    for name, reason in _sync_framework_callees(graph).items():
-        blocked.setdefault(name, reason)
-    stuck.update(blocked)
-    stuck.update(keep_sync)
-    # Whatever reaches a stuck function stays sync too.
-    queue = deque(stuck)
-    while queue:
-        current = queue.popleft()
-        for edge in graph.callers.get(current, ()):
-            if edge.caller not in stuck:
-                stuck.add(edge.caller)
-                queue.append(edge.caller)
+    stuck, blocked, eligible = _stuck(graph, converts, list(keep_sync), kept or {})
+    shelled = {name for name in shells if name in eligible}
 
     # Only what reaches I/O through calls awaits anything: a function that merely defines a
     # closure doing I/O (a decorator factory) or is decorated by one stays as it is.
@@ -112,7 +100,8 @@ def conversion_contexts(
             relpath = file_of(edge.caller)
             if relpath not in wanted:
                 continue
-            caller_async = edge.caller in converted or functions[edge.caller].summary.is_async
+            caller_async = (edge.caller in converted or edge.caller in shelled
+                            or functions[edge.caller].summary.is_async)
             target = parts[relpath].await_at if caller_async else parts[relpath].bridge_at
             target.add((edge.line, edge.col))
             parts[relpath].callees.setdefault((edge.line, edge.col), set()).add(
@@ -121,6 +110,12 @@ def conversion_contexts(
         if name in functions and file_of(name) in wanted:
             for site in found:
                 parts[file_of(name)].sites[(site.line, site.col)] = site.operation.name
+    for name in shelled:
+        if file_of(name) in wanted:
+            part = parts[file_of(name)]
+            qualname = functions[name].summary.qualname
+            part.shells[qualname] = part.blocked.pop(qualname, blocked[name])
+            part.make_async.add(qualname)  # its body is walked as async code
     modules = {m.file.relpath: m.name for m in graph.resolver.index.modules.values()}
     return {
         relpath: FileContext(
@@ -131,9 +126,67 @@ def conversion_contexts(
             sites=part.sites,
             blocked=part.blocked,
             callees={at: frozenset(names) for at, names in part.callees.items()},
+            shells=part.shells,
         )
         for relpath, part in parts.items()
     }
+
+
+def _stuck(graph: CallGraph, converts: Converts, keep_sync: Sequence[str],
+           kept: Mapping[str, str]) -> tuple[set[str], dict[str, str], set[str]]:
+    """The functions that stay sync (``stuck``), those among them that reach only converted
+    I/O but cannot be async themselves → why (``blocked``), and those blocked ones whose body
+    could run on the bridge instead (``eligible``: see :func:`shell_candidates`)."""
+    functions = graph.functions
+    stuck: set[str] = set()
+    for name, found in graph.sites.items():
+        for site in found:
+            op = site.operation
+            if op.io and op.category != "cpu" and not converts(op.name):
+                stuck.add(name)
+    io_stuck = set(stuck)
+    # Functions that reach only converted I/O but cannot be async themselves: they stay sync
+    # (their callers too) and get a marker saying why.
+    # (Only functions that do reach I/O: a dunder or a decorated function without any has
+    # nothing to turn async, and keeping it "stuck" would wrongly keep its callers sync.)
+    blocked: dict[str, str] = {}
+    for items in graph.manual.values():
+        for m in items:
+            if m.kind in _BLOCKERS and m.function in functions and m.function in graph.blocking:
+                blocked.setdefault(m.function, _BLOCKERS[m.kind])
+    for name, edges in graph.edges.items():
+        for edge in edges:
+            if edge.kind == "decorator" and name in functions and name in graph.blocking:
+                blocked.setdefault(name, f"its decorator {edge.callee.rpartition('.')[2]} "
+                                   "wraps it in a sync function: make the wrapper async "
+                                   "(async def, await the call), then this can follow")
+    for name, reason in kept.items():
+        if name in functions:
+            if name in blocked and reason.startswith(NOT_BRIDGED):
+                reason = f"{blocked[name]}; {reason}"  # why it did not become a shell
+                blocked[name] = reason
+            blocked.setdefault(name, reason)
+    for name, reason in _sync_framework_callees(graph).items():
+        blocked.setdefault(name, reason)
+    # Kept by a rule or by the caller, or blocking on unconverted I/O: these stay sync whole.
+    held = {name for name in kept if name in functions} | set(keep_sync) | io_stuck
+    stuck.update(blocked)
+    stuck.update(keep_sync)
+    # Whatever reaches a stuck function stays sync too.
+    queue = deque(stuck)
+    while queue:
+        current = queue.popleft()
+        for edge in graph.callers.get(current, ()):
+            if edge.caller not in stuck:
+                stuck.add(edge.caller)
+                queue.append(edge.caller)
+    eligible = {
+        name for name in blocked
+        if name not in held and functions[name].parent is None
+        and all(edge.kind == "decorator" or (edge.kind != "nested" and edge.callee not in stuck)
+                for edge in graph.edges.get(name, ()))
+    }
+    return stuck, blocked, eligible
 
 
 def _reaching_by_calls(graph: CallGraph) -> set[str]:
@@ -164,11 +217,15 @@ def _sync_framework_callees(graph: CallGraph) -> dict[str, str]:
             out[name] = (f"it is handed out by {fn.parent.rpartition('.')[2]} (a decorator "
                          "wrapper or callback) and called synchronously: make that code "
                          "async-aware first")
+        elif decorator := next((d for d in resolver.decorator_names(fn)
+                                if d in _SYNC_DECORATORS), None):
+            out[name] = (f"@{decorator} calls it without awaiting it: keep the command sync "
+                         "and call async helpers through the bridge")
         elif fn.cls is not None:
             base = next((b for b in resolver.external_bases(fn.cls) if b in _SYNC_DISPATCH), None)
             if base is not None:
-                out[name] = (f"{base} calls its methods without awaiting them: move the I/O "
-                             "into an async helper and serve this endpoint from FastAPI")
+                out[name] = f"{base} calls its methods without awaiting them: " \
+                    + _SYNC_DISPATCH[base]
     return out
 
 
@@ -198,9 +255,13 @@ def settled_contexts(
     index = graph.resolver.index
     paths = {m.file.relpath: (m.name, m.file.path) for m in index.modules.values()}
     kept: dict[str, str] = {}
+    shells: set[str] = set()
     while True:
-        contexts = conversion_contexts(graph, files, converts or converted, keep_sync, kept)
+        contexts = conversion_contexts(graph, files, converts or converted, keep_sync, kept,
+                                       shells)
+        eligible = _stuck(graph, converts or converted, keep_sync, kept)[2] if in_place else set()
         more: dict[str, str] = {}
+        shell_more: set[str] = set()
         for relpath, context in sorted(contexts.items()):  # sorted: stable reasons
             if not context.make_async or relpath not in paths:
                 continue
@@ -211,22 +272,34 @@ def settled_contexts(
                 if name in graph.functions and name not in kept:
                     more[name] = why
             if in_place:
-                for name, why in _entered_from_sync(graph, relpath, entered).items():
-                    if name not in kept:
-                        more.setdefault(name, why)
+                _route(_entered_from_sync(graph, relpath, entered), eligible - shells, kept,
+                       more, shell_more)
         if in_place:
-            for name, why in _resources_to_sync(graph, contexts).items():
-                if name not in kept:
-                    more.setdefault(name, why)
-        if not more:
+            _route(_resources_to_sync(graph, contexts), eligible - shells, kept, more,
+                   shell_more)
+        if not more and not shell_more:
             return contexts
         kept.update(more)
+        shells.update(shell_more)
+
+
+def _route(found: Mapping[str, tuple[str, str]], eligible: set[str], kept: Mapping[str, str],
+           more: dict[str, str], shell_more: set[str]) -> None:
+    """Callees that sync code cannot use through the bridge (→ why, the calling function):
+    the caller runs its body on the bridge when it can (its callees then convert), else they
+    stay sync."""
+    for name, (why, caller) in found.items():
+        if caller in eligible:
+            shell_more.add(caller)
+        elif name not in kept:
+            more.setdefault(name, why)
 
 
 def _entered_from_sync(graph: CallGraph, relpath: str,
-                       positions: set[tuple[int, int]]) -> dict[str, str]:
-    """The callees of the call sites ``positions`` in ``relpath`` → why they stay sync."""
-    found: dict[str, str] = {}
+                       positions: set[tuple[int, int]]) -> dict[str, tuple[str, str]]:
+    """The callees of the call sites ``positions`` in ``relpath`` → (why they stay sync, the
+    calling function)."""
+    found: dict[str, tuple[str, str]] = {}
     for name, edges in graph.edges.items():
         fn = graph.functions.get(name)
         if fn is None or fn.module.file.relpath != relpath:
@@ -234,16 +307,18 @@ def _entered_from_sync(graph: CallGraph, relpath: str,
         for edge in edges:
             if edge.kind == "call" and (edge.line, edge.col) in positions:
                 found[edge.callee] = (f"{fn.summary.qualname} (line {edge.line}) stays sync "
-                                      "and enters or iterates it, which the bridge cannot do")
+                                      "and enters or iterates it, which the bridge cannot do",
+                                      name)
     return found
 
 
-def _resources_to_sync(graph: CallGraph, contexts: Mapping[str, FileContext]) -> dict[str, str]:
+def _resources_to_sync(graph: CallGraph,
+                       contexts: Mapping[str, FileContext]) -> dict[str, tuple[str, str]]:
     """Functions that would hand a library object (a pool, a connection, a client) to code
     that stays sync through the bridge: that code would get the async library's object and
-    call the sync library's methods on it, so they stay sync."""
+    call the sync library's methods on it, so they stay sync. → (why, the calling function)"""
     resolver = graph.resolver
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for name, edges in graph.edges.items():
         fn = graph.functions.get(name)
         context = contexts.get(fn.module.file.relpath) if fn is not None else None
@@ -254,8 +329,9 @@ def _resources_to_sync(graph: CallGraph, contexts: Mapping[str, FileContext]) ->
                 continue
             value = resolver.returned(edge.callee)
             if value is not None and value.kind == "obj" and value.qname not in resolver.classes:
-                found.setdefault(edge.callee, f"it returns a {value.qname} to "
-                                 f"{fn.summary.qualname} (line {edge.line}), which stays sync")
+                found.setdefault(edge.callee, (f"it returns a {value.qname} to "
+                                 f"{fn.summary.qualname} (line {edge.line}), which stays sync",
+                                 name))
     return found
 
 
@@ -289,6 +365,7 @@ class _FileParts:
     sites: dict[tuple[int, int], str] = field(default_factory=dict)
     blocked: dict[str, str] = field(default_factory=dict)
     callees: dict[tuple[int, int], set[str]] = field(default_factory=dict)
+    shells: dict[str, str] = field(default_factory=dict)
 
 
 def example_context(source: str, converts: Converts,

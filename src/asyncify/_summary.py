@@ -68,6 +68,9 @@ class FunctionSummary:
     parent: str | None = None  # the enclosing function's qualname, for a nested function
     annotation: Ref | None = None  # the return annotation
     self_reads: list[tuple[str, int]] = field(default_factory=list)  # self.<attr> loads
+    # Attribute loads that are not the called function (``note.tags``, ``self.tags``):
+    # (ref, line, col, in_loop). An ORM relationship read there may run a query.
+    reads: list[tuple[Ref, int, int, bool]] = field(default_factory=list)
     # Sync ``with`` items whose body awaits: (context expression, line, col).
     held_across_await: list[tuple[Ref, int, int]] = field(default_factory=list)
 
@@ -373,12 +376,9 @@ class _Builder:
         if isinstance(node, ast.Name):
             return ("n", node.id)
         if isinstance(node, ast.Attribute):
-            base = node.value
-            if isinstance(base, ast.Name) and base.id == "self":
-                # A property read runs code: remember it (calls are told apart later).
-                self.fn.self_reads.append((node.attr, node.lineno))
-                return ("a", ("n", "self"), node.attr)
-            return ("a", self.expr(base), node.attr)
+            ref = self.attribute(node)
+            self.fn.reads.append((ref, node.lineno, node.col_offset + 1, self.loops > 0))
+            return ref
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Constant):
@@ -400,10 +400,12 @@ class _Builder:
             container = self.expr(node.value)
             return ("s", container, self.expr(node.slice))
         if isinstance(node, ast.Lambda):
-            start = len(self.fn.calls)
+            start, reads = len(self.fn.calls), len(self.fn.reads)
             self.expr(node.body)
             for call in self.fn.calls[start:]:
                 call.context = "lambda"
+            # A lambda's attribute reads run later, when (and where) it is called.
+            del self.fn.reads[reads:]
             return UNKNOWN
         if isinstance(node, ast.BoolOp):
             for value in node.values:
@@ -436,6 +438,14 @@ class _Builder:
                         self.expr(grandchild)
         return UNKNOWN
 
+    def attribute(self, node: ast.Attribute) -> Ref:
+        base = node.value
+        if isinstance(base, ast.Name) and base.id == "self":
+            # A property read runs code: remember it (calls are told apart later).
+            self.fn.self_reads.append((node.attr, node.lineno))
+            return ("a", ("n", "self"), node.attr)
+        return ("a", self.expr(base), node.attr)
+
     def used(self, node: ast.expr, context: str) -> Ref:
         """``node``, noting how a call's result is used (``check`` reads it)."""
         ref = self.expr(node)
@@ -450,8 +460,14 @@ class _Builder:
 
     def comprehension(self, generators: list[ast.comprehension], elts: tuple[ast.expr, ...]) -> None:
         self.loops += 1
-        for gen in generators:
+        for number, gen in enumerate(generators):
+            reads = len(self.fn.reads)
             iterable = self.expr(gen.iter)
+            if number == 0:
+                # The first iterable is evaluated once, before the loop starts.
+                self.fn.reads[reads:] = [
+                    (ref, line, col, self.loops > 1) for ref, line, col, _ in self.fn.reads[reads:]
+                ]
             if isinstance(gen.target, ast.Name):
                 self.fn.bindings.append((gen.target.id, ("iter", iterable), "for"))
             for cond in gen.ifs:
@@ -461,7 +477,9 @@ class _Builder:
         self.loops -= 1
 
     def call(self, node: ast.Call) -> Ref:
-        func = self.expr(node.func)
+        # ``obj.method(...)``: the attribute is called, not read.
+        func = self.attribute(node.func) if isinstance(node.func, ast.Attribute) else (
+            self.expr(node.func))
         args = tuple(self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
         kwargs = tuple((k.arg, self.expr(k.value)) for k in node.keywords if k.arg is not None)
         for k in node.keywords:

@@ -146,10 +146,12 @@ def apply_endpoints(
 ) -> Migration:
     """Write the async twins of the endpoints ``names`` (handler ids, Flask endpoint names or
     ``METHOD /path``) and of every helper they reach that does I/O, beside the legacy code, and
-    the combined app that serves them (``<package>/main.py``). Legacy files are never written.
+    the entry points that serve them (``<package>/main.py``, the combined app, and
+    ``<package>/standalone.py``). Legacy files are never written.
 
-    :raises UsageError: an unknown endpoint (with a "did you mean"), an endpoint declared on
-        the app itself or with a computed rule, or a dirty git tree when writing.
+    :raises UsageError: an unknown endpoint (with a "did you mean"), an endpoint whose view is
+        a closure (defined inside the app factory) or has a computed rule, or a dirty git tree
+        when writing.
     """
     from ._endpoints import discover_endpoints
     from .migrate import migrate, select

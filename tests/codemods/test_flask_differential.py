@@ -86,6 +86,8 @@ CASES = {
     "abort with description, app 404 handler": ("GET", "/api/items/101", {}),
     "negative id is a 404 like Flask": ("GET", "/api/items/-5", {}),
     "static route not shadowed by the converter": ("GET", "/api/items/special", {}),
+    "getlist, repeated": ("GET", "/api/items/tags?t=b&t=a&t=b", {}),
+    "getlist, missing": ("GET", "/api/items/tags", {}),
     "non-numeric id is a 404": ("GET", "/api/items/abc", {}),
     "unknown route": ("GET", "/no/such/page", {}),
     "wrong method: HTTPException handler": ("DELETE", "/api/items/special", {}),

@@ -17,6 +17,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("bookshop") is None:  # run from the repository: import the sample
     sys.path.insert(0, str(PROJECT_DIR))
 
+from bookshop import db as bookshop_db  # noqa: E402
 from bookshop.app import create_app  # noqa: E402
 
 UPSTREAM = "http://upstream.test"
@@ -31,6 +32,12 @@ def database(temporary_database: Callable[..., Any]) -> Iterator[str]:
 
 @pytest.fixture
 def app(database):
+    # The bookshop keeps one pool per process, made on first use from the config: a pool that
+    # other code in this pytest process made for another database must not serve these tests.
+    pool = bookshop_db._pool
+    if pool is not None and pool._kwargs.get("dsn") != database:
+        pool.closeall()
+        bookshop_db._pool = None
     return create_app({
         "TESTING": True,
         "DATABASE_URL": database,

@@ -67,11 +67,12 @@ class Context:
         return [c for c in fn.summary.calls if c.context not in _DEFERRED]
 
     def sites(self, qname: str) -> list[Site]:
-        """Catalog operations ``qname`` calls itself, run here and now."""
+        """Catalog operations ``qname`` calls itself, run here and now, then the attribute
+        reads in it that do I/O (a lazy relationship load runs where it is read)."""
         return [
             s for s in self.graph.sites.get(qname, ())
             if self.context_of(qname, s.line, s.col) not in _DEFERRED
-        ]
+        ] + self.graph.reads.get(qname, [])
 
     def runs_inline(self, caller: str, edge: Edge) -> bool:
         """Whether ``edge`` runs a sync function's body inside ``caller`` right away."""

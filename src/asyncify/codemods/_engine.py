@@ -60,6 +60,10 @@ class FileContext:
     # For each await/bridge position: the called functions' own names (``quote`` for
     # ``get_client().quote(...)``, whose inner call starts at the same position).
     callees: Mapping[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    # Functions that keep their ``def`` (sync code calls them) but run their body on the
+    # bridge, in a nested ``async def``: qualname → why they stay ``def``. Also listed in
+    # ``make_async``, so that their body is walked as async code.
+    shells: Mapping[str, str] = field(default_factory=dict)
 
 
 NO_CONTEXT = FileContext()

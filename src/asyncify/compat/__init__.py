@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         tuple_rows,
     )
     from ._pgsql import pg_args
+    from ._sandbox import SandboxViolation, in_sandbox, sandboxed
     from ._sqla import (
         Pagination,
         async_url,
@@ -77,6 +78,9 @@ if TYPE_CHECKING:
 # Each family needs its own library (FastAPI and Werkzeug, asyncpg, httpx): a helper is
 # imported on first use, so code that only calls ``http_client`` needs only httpx.
 _HOME = {
+    "SandboxViolation": "_sandbox",
+    "in_sandbox": "_sandbox",
+    "sandboxed": "_sandbox",
     "AiohttpTransport": "_transport",
     "as_legacy": "_legacy",
     "async_call": "_subprocess",
@@ -166,6 +170,7 @@ __all__ = [
     "HTTPMock",
     "LegacyContext",
     "Pagination",
+    "SandboxViolation",
     "ShortCircuit",
     "abort",
     "as_legacy",
@@ -203,6 +208,7 @@ __all__ = [
     "httmock_router",
     "http_client",
     "http_mock",
+    "in_sandbox",
     "init_db_connection",
     "is_json",
     "json_or_none",
@@ -219,6 +225,7 @@ __all__ = [
     "requests_params",
     "rowcount",
     "run_sync",
+    "sandboxed",
     "set_db_pool",
     "set_flask_app",
     "set_http_client",

@@ -23,6 +23,7 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any
 
 from ._pgsql import _adapted, translate
+from ._sandbox import SandboxPool, in_sandbox
 
 if TYPE_CHECKING:
     import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
@@ -152,6 +153,14 @@ async def db_pool(dsn: str | None = None, *, min_size: int = 1, max_size: int = 
     :raises RuntimeError: no pool is registered for the running loop and no connection
         arguments were given.
     """
+    pool = await _loop_pool(dsn, min_size=min_size, max_size=max_size, **kwargs)
+    if in_sandbox():  # a sandboxed shadow run: every connection's work is rolled back
+        return SandboxPool(pool)  # an asyncpg.Pool for the code that uses it
+    return pool
+
+
+async def _loop_pool(dsn: str | None, *, min_size: int, max_size: int,
+                     **kwargs: Any) -> asyncpg.Pool:
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
     if pool is not None and not pool.is_closing():

@@ -85,7 +85,15 @@ async def _dispose_at_shutdown(engine: AsyncEngine) -> AsyncGenerator[None, None
 async def request_session() -> AsyncIterator[AsyncSession]:
     """A FastAPI dependency: the request's ``AsyncSession`` (``db.session`` in the legacy
     view), closed when the request ends; what was not committed is rolled back, as
-    Flask-SQLAlchemy's app-context teardown did."""
+    Flask-SQLAlchemy's app-context teardown did.
+
+    :raises SandboxViolation: in a sandboxed shadow run (the session is not sandboxed yet).
+    """
+    from ._sandbox import SandboxViolation, in_sandbox
+
+    if in_sandbox():
+        raise SandboxViolation("sandboxed shadow run: the SQLAlchemy session is not "
+                               "sandboxed; this endpoint cannot be shadowed for writes")
     async with (await _factory())() as session:
         _current.set(session)
         try:

@@ -21,6 +21,7 @@ from .._write import refuse_dirty
 from ..codemods import REGISTRY, FileContext, Outcome
 from ..errors import UsageError
 from ._entry import combined_app, standalone_app
+from ._factory import factory_call
 from ._sqla import converts, relationships, request_session_pass
 from ._twins import TwinModule, build_twin, twin_name
 
@@ -65,6 +66,13 @@ def select(endpoints: Sequence[Endpoint], names: Sequence[str]) -> list[Endpoint
                              "a function (a closure in the app factory, or a blueprint made "
                              "there): its twin could not be imported (define the view, or the "
                              "blueprint, at module level)")
+        if endpoint.owner_kind == "resource":
+            raise UsageError(
+                f"endpoint {endpoint.id!r} ({endpoint.file}:{endpoint.line}) is served by the "
+                f"REST Resource class {endpoint.view}: flask-restx / Flask-RESTful call its "
+                "methods themselves, so a twin could not be routed; it stays served by the legacy "
+                "app (to migrate it, rewrite it as an @app.route/@bp.route function or a "
+                "MethodView, then apply that)")
         if endpoint.dynamic:
             raise UsageError(f"endpoint {endpoint.id!r} is registered with a computed rule; "
                              "asyncify cannot give it a route (write the rule as a literal)")
@@ -79,6 +87,7 @@ def migrate(
     root = root.resolve()
     if write:
         refuse_dirty(root, allow_dirty)
+    factory = factory_call(root, graph, chosen[0])
     top = chosen[0].view.partition(".")[0]
     package = package or f"{top}_async"
     manifest = root / package / MANIFEST
@@ -169,12 +178,12 @@ def migrate(
     for init in _package_inits(root, package, [o.path for o in result.outcomes]):
         result.outcomes.append(_outcome(root, init, b"", []))
     result.outcomes.append(_outcome(root, f"{package}/main.py",
-                                    combined_app(selected, twins).encode(), []))
+                                    combined_app(selected, twins, factory).encode(), []))
     result.outcomes.append(_outcome(root, f"{package}/standalone.py",
                                     standalone_app(selected, endpoints, twins, {
         e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
                                       for h in e.handlers.values() for s in staying)
-    }).encode(), []))
+    }, factory).encode(), []))
     result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
                                     "".join(f"{i}\n" for i in applied).encode(), []))
     if write:

@@ -28,12 +28,13 @@ def _routers(selected: Sequence[Endpoint], twins: dict[str, str]) -> dict[tuple[
     return routers
 
 
-def _factory(endpoint: Endpoint) -> tuple[str, str, str]:
+def _factory(endpoint: Endpoint, call: str | None) -> tuple[str, str, str]:
     """The legacy app's module, the name to import (``app as legacy_app`` for a
-    module-level app, whose name the entry point rebinds), and the expression building it."""
+    module-level app, whose name the entry point rebinds), and the expression building it
+    (``call``, the configured factory call, or the factory called with no arguments)."""
     module, _, name = endpoint.app.partition(".<locals>")[0].rpartition(".")
     if "<locals>" in endpoint.app:
-        return module, name, f"{name}()"
+        return module, name, call or f"{name}()"
     if name in ("app", "legacy", "app_routes"):
         return module, f"{name} as legacy_{name}", f"legacy_{name}"
     return module, name, name
@@ -116,14 +117,14 @@ def _router_list(routers: dict[tuple[str, str], str], names: dict[str, str],
 
 
 def _header(selected: Sequence[Endpoint], twins: dict[str, str], helpers: list[str],
-            taken: set[str]) -> tuple[list[str], dict[tuple[str, str], str], dict[str, str],
+            taken: set[str], factory: str | None) -> tuple[list[str], dict[tuple[str, str], str], dict[str, str],
                                       list[str], str]:
     """The imports of an entry point, its routers, the twin modules' names, the
     ``app_routes`` lines and the expression building the legacy app."""
     routers = _routers(selected, twins)
-    factory_module, factory, build = _factory(selected[0])
+    factory_module, imported, build = _factory(selected[0], factory)
     modules = sorted({t for t, _ in routers} | set(_view_modules(selected, twins)))
-    imports, names = _imports(factory_module, factory, modules, {*taken, *helpers,
+    imports, names = _imports(factory_module, imported, modules, {*taken, *helpers,
                                                                  "app_routes", "APIRouter"})
     app_routes = _app_routes(selected, twins, names)
     if app_routes:
@@ -134,10 +135,12 @@ def _header(selected: Sequence[Endpoint], twins: dict[str, str], helpers: list[s
     return [*lines, "", *imports], routers, names, app_routes, build
 
 
-def combined_app(selected: Sequence[Endpoint], twins: dict[str, str]) -> str:
-    """``main.py``: the migrated routers in front of the legacy app (``compat.combine``)."""
+def combined_app(selected: Sequence[Endpoint], twins: dict[str, str],
+                 factory: str | None = None) -> str:
+    """``main.py``: the migrated routers in front of the legacy app (``compat.combine``);
+    ``factory``: the configured call of the app factory."""
     imports, routers, names, app_routes, build = _header(
-        selected, twins, ["combine"], {"legacy", "app"})
+        selected, twins, ["combine"], {"legacy", "app"}, factory)
     return _tidied(selected, twins, [
         '"""The combined app, written by `asyncify apply` (re-run it; do not edit by hand).',
         "",
@@ -170,14 +173,14 @@ def _line(endpoint: Endpoint) -> str:
 
 def standalone_app(
     selected: Sequence[Endpoint], endpoints: Sequence[Endpoint], twins: dict[str, str],
-    staying: set[str],
+    staying: set[str], factory: str | None = None,
 ) -> str:
     """``standalone.py``: the migrated routers without the legacy app mounted
     (``compat.standalone``). Routes declared on the app object itself, and the ``staying``
     endpoints (applied, but their endpoint layer could not be converted), are served by
     their legacy view functions; the docstring lists them, and what is not migrated yet."""
     imports, routers, names, app_routes, build = _header(selected, twins, ["standalone"],
-                                                         {"app"})
+                                                         {"app"}, factory)
     chosen = {e.id for e in selected}
     on_app = [e for e in endpoints if e.id not in chosen and not e.dynamic
               and ("<locals>" in e.view or "<locals>" in e.owner)]

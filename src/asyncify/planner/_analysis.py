@@ -80,7 +80,7 @@ def analyse(graph: CallGraph, endpoint: Endpoint) -> EndpointAnalysis:
         chains = graph.chains(roots, parent)
         for function in parent:
             reached.setdefault(function, parent[function])
-            for site in graph.sites.get(function, ()):
+            for site in (*graph.sites.get(function, ()), *graph.reads.get(function, ())):
                 # A chain (``s.query(X).all()``) puts several calls at one position.
                 key = (site.function, site.line, site.col, site.target)
                 if key in seen_sites:

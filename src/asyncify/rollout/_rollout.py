@@ -63,7 +63,8 @@ class Rollout:
     def from_env(cls, **overrides: Any) -> Rollout:
         """Settings from the environment: ``ASYNCIFY_FLAGS`` (store), ``ASYNCIFY_FLAGS_KEY``
         (Redis key), ``ASYNCIFY_UNIT_KEY`` (comma-separated sources, e.g.
-        ``header:X-User-Id,cookie:session``), ``ASYNCIFY_DEFAULT_STAGE``."""
+        ``header:X-User-Id,cookie:session``), ``ASYNCIFY_DEFAULT_STAGE``,
+        ``ASYNCIFY_SHADOW_SANDBOX`` (``1``: shadow unsafe methods in the sandbox)."""
         settings: dict[str, Any] = {}
         key = os.environ.get("ASYNCIFY_FLAGS_KEY") or "asyncify:flags"
         settings["store"] = open_store(store_spec(), key=key)
@@ -72,6 +73,8 @@ class Rollout:
                 s.strip() for s in os.environ["ASYNCIFY_UNIT_KEY"].split(",") if s.strip())
         if os.environ.get("ASYNCIFY_DEFAULT_STAGE"):
             settings["default_stage"] = Stage(os.environ["ASYNCIFY_DEFAULT_STAGE"])
+        if os.environ.get("ASYNCIFY_SHADOW_SANDBOX", "").lower() in ("1", "true", "yes", "on"):
+            settings["shadow"] = Shadow(sandbox=True)
         settings.update(overrides)
         return cls(**settings)
 

@@ -153,7 +153,8 @@ class RolloutRouter:
             if flags is not None and not unit_needed and not decision.shadow \
                     and key not in self._overrides:
                 self._fast[key] = (flags, decision)
-        if decision.shadow and scope["method"] not in SAFE_METHODS and not read_only:
+        if decision.shadow and scope["method"] not in SAFE_METHODS and not read_only \
+                and not self.rollout.shadow.sandbox:
             return _REFUSED
         return decision
 

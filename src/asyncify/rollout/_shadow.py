@@ -3,12 +3,15 @@ request, under a semaphore, a timeout and a sample rate, and the two answers are
 with ``asyncify verify``'s normalisation (ignored JSON paths, regex replacements).
 
 Only safe methods are shadowed, or endpoints whose flag is marked read-only: a shadowed
-``POST`` would write twice to the one database both variants share.
+``POST`` would write twice to the one database both variants share — unless the sandbox is
+on (``Shadow(sandbox=True)``): then the async variant of an unsafe request runs inside
+:func:`asyncify.compat.sandboxed` (its database work rolled back, outbound writes blocked).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -36,6 +39,7 @@ class Shadow:
     ignore_paths: tuple[str, ...] = ()
     replace: tuple[tuple[str, str], ...] = ()
     headers: tuple[str, ...] = ()
+    sandbox: bool = False
     on_result: Callable[[ShadowResult], None] | None = field(default=None, compare=False)
 
 
@@ -148,10 +152,12 @@ class Shadower:
         assert self._semaphore is not None
         async with self._semaphore:
             mine = Captured()
+            sandbox = self.settings.sandbox and scope.get("method") not in SAFE_METHODS
             try:
-                await asyncio.wait_for(
-                    app(scope, replay(body), mine.sender(None, self.settings.max_body)),
-                    self.settings.timeout)
+                with _sandboxed() if sandbox else contextlib.nullcontext():
+                    await asyncio.wait_for(
+                        app(scope, replay(body), mine.sender(None, self.settings.max_body)),
+                        self.settings.timeout)
                 result = self._compare(flag, legacy, mine)
             except TimeoutError:
                 result = ShadowResult(flag, "timeout", legacy.elapsed, self.settings.timeout)
@@ -184,6 +190,12 @@ class Shadower:
         """Wait for running shadow calls (shutdown; each is bounded by its timeout)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks))
+
+
+def _sandboxed() -> contextlib.AbstractContextManager[None]:
+    from ..compat import sandboxed
+
+    return sandboxed()
 
 
 def describe(result: ShadowResult) -> dict[str, Any]:

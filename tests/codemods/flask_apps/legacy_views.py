@@ -38,6 +38,11 @@ def special():
     return "hello <b>world</b>"
 
 
+@bp.get("/tags")
+def tags():
+    return {"tags": request.args.getlist("t")}
+
+
 @bp.post("/")
 def create():
     payload = request.get_json()

@@ -80,3 +80,51 @@ def test_resource_methods_stay_sync_plain_functions_do_not(tmp_path: Path, modul
     assert "async def refresh(currency):" in text  # the same I/O outside a Resource converts
     ast.parse(text)
     assert _run(tmp_path, text) == ("unchanged", text)
+
+
+CLICK = """
+    import click
+    import requests
+
+
+    @click.command("refresh")
+    def refresh():
+        click.echo(requests.get("http://fx/rates", timeout=2).text)
+"""
+
+
+def test_a_click_command_stays_sync(tmp_path: Path) -> None:
+    status, text = _run(tmp_path, CLICK)
+    assert status == "changed"
+    tree = ast.parse(text)
+    assert not any(isinstance(n, ast.AsyncFunctionDef) for n in ast.walk(tree)), text
+    assert "@click.command calls it without awaiting it" in text
+    assert _run(tmp_path, text) == ("unchanged", text)
+
+
+UNITTEST = """
+    import time
+    import unittest
+
+
+    class SlowTest(unittest.TestCase):
+        def test_waits(self):
+            time.sleep(0.01)
+            self.assertTrue(True)
+"""
+
+
+def test_unittest_methods_stay_sync(tmp_path: Path) -> None:
+    """unittest calls test methods without awaiting: an ``async def test_…`` on a plain
+    ``TestCase`` would "pass" without running (found on a real app's suite)."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    target = root / "test_slow.py"
+    target.write_text(textwrap.dedent(UNITTEST).lstrip("\n"))
+    run = apply_recipe([target], "stdlib-blocking", root=root, write=True, allow_dirty=True,
+                       propagate=True)
+    text = target.read_text()
+    assert run.outcomes[0].status == "changed"
+    assert "    def test_waits(self):" in text and "time.sleep(0.01)" in text, text
+    assert "unittest.TestCase calls its methods without awaiting them" in text
+    ast.parse(text)

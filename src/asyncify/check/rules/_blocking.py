@@ -38,7 +38,7 @@ def direct(rule: str) -> Callable[[Context], Iterator[Finding]]:
                     f"use {op.replacement}")
                 yield ctx.finding(
                     rule, fn.qname, site.line, site.col,
-                    f"blocking {op.category} call {site.target}(){how} in async def "
+                    f"blocking {_what(site)}{how} in async def "
                     f"{ctx.short(fn.qname)}; {advice}",
                     site.target,
                 )
@@ -71,15 +71,28 @@ def transitive(ctx: Context) -> Iterator[Finding]:
                     yield ctx.finding(
                         "ASY610", fn.qname, first.line, ctx.col_of(fn.qname, first.line),
                         f"async def {ctx.short(fn.qname)} calls sync helper "
-                        f"{ctx.short(first.callee)}(), which blocks on {op.category} call "
-                        f"{site.target}() at {where}{via}; make the helper async or "
-                        "run it with await asyncio.to_thread(...)",
+                        f"{ctx.short(first.callee)}(), which blocks on {_what(site)} "
+                        f"at {where}{via}; {_fix(site)}",
                         f"{first.callee}|{helper}|{site.target}",
                         (*ctx.steps(first, chain),
                          _site_step(ctx, helper, site)),
                     )
 
 
+def _what(site: Site) -> str:
+    """``db call sqlalchemy.orm.Session.commit()`` or, for an attribute that loads on read,
+    ``db read notes.models.Note.tags (lazy relationship load: …)``."""
+    category = site.operation.category
+    if site.kind == "read":
+        return f"{category} read {site.target} ({site.operation.note.partition(':')[0]})"
+    return f"{category} call {site.target}()"
+
+
+def _fix(site: Site) -> str:
+    if site.kind == "read":  # no thread helps: the object's session is the event loop's
+        return f"use {site.operation.replacement}"
+    return "make the helper async or run it with await asyncio.to_thread(...)"
+
+
 def _site_step(ctx: Context, helper: str, site: Site) -> Step:
-    return Step(ctx.path_of(helper), site.line, ctx.short(helper),
-                f"blocking {site.operation.category} call {site.target}()")
+    return Step(ctx.path_of(helper), site.line, ctx.short(helper), f"blocking {_what(site)}")

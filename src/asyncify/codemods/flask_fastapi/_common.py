@@ -16,6 +16,7 @@ import libcst as cst
 
 from .._engine import Pass
 from .._rule import dotted
+from ._restful import resource_classes, served_functions, wrapped_message, wrapped_owners
 
 GATE = frozenset({"flask"})
 RULES = frozenset({"ASY101", "ASY102", "ASY103", "ASY104"})
@@ -45,6 +46,12 @@ class FileFacts:
     # Cls.as_view("name"))``): class → its ``ClassView``. Their request methods are views
     # too, keyed ``"Cls.get"`` in ``views``.
     class_views: dict[str, ClassView] = field(default_factory=dict)
+    # Apps/blueprints a Flask-RESTful/flask-restx ``Api`` wraps (they stay Flask): the
+    # ``id()`` of the call creating each → the marker ASY101 leaves there; and the top-level
+    # classes and functions the legacy Flask app serves (the module's ``Resource``s, the
+    # wrapped objects' routes, hooks and handlers), left as they are.
+    wrapped: dict[int, str] = field(default_factory=dict)
+    served: set[str] = field(default_factory=set)
 
     @property
     def owners(self) -> set[str]:
@@ -92,7 +99,7 @@ def _flask_name(facts: FileFacts, node: cst.BaseExpression) -> str | None:
 def scan(p: Pass, module: cst.Module) -> FileFacts:
     """Fill the file's facts from the top-level statements (idempotent per file)."""
     f = facts(p)
-    if f.local or f.owners:
+    if f.local or f.owners or f.wrapped:
         return f
     for statement in module.body:
         for small in _smalls(statement):
@@ -106,6 +113,7 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
                     full = dotted(alias.name) or ""
                     if full.split(".")[0] in ("flask", "werkzeug"):
                         f.local[full.split(".")[0]] = full.split(".")[0]
+    created: dict[str, cst.Call] = {}
     for statement in module.body:
         for small in _smalls(statement):
             if (isinstance(small, cst.Assign) and len(small.targets) == 1
@@ -119,6 +127,13 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
                     first = small.value.args[0].value if small.value.args else None
                     f.blueprints[target] = (first.raw_value if isinstance(first, cst.SimpleString)
                                             else target)
+                created[target] = small.value
+    wrapped_names = wrapped_owners(module, f.owners)
+    for wrapped, library in wrapped_names.items():
+        f.wrapped[id(created[wrapped])] = wrapped_message(wrapped, library, wrapped in f.apps)
+        f.apps.discard(wrapped)
+        f.blueprints.pop(wrapped, None)
+    f.served = resource_classes(module) | served_functions(module, set(wrapped_names))
     flask_classes = {
         statement.name.value: _class_view(f, statement) for statement in module.body
         if isinstance(statement, cst.ClassDef)
@@ -127,6 +142,8 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
         if isinstance(statement, cst.FunctionDef):
             for decorator in statement.decorators:
                 owner, method = owner_call(f, decorator.decorator)
+                if owner is None:
+                    owner, method = owner_hook(f, decorator.decorator)
                 if owner is None:
                     continue
                 if method in ("route", *ROUTE_VERBS):
@@ -197,6 +214,19 @@ def owner_call(f: FileFacts, node: cst.BaseExpression) -> tuple[str | None, str]
         owner = node.func.value
         if isinstance(owner, cst.Name) and owner.value in f.owners:
             return owner.value, node.func.attr.value
+    return None, ""
+
+
+# Registrations Flask apps and blueprints also take as a bare decorator (``@app.before_request``).
+BARE_HOOKS = frozenset({"before_request", "after_request", "teardown_request",
+                        "teardown_appcontext", "before_app_request", "after_app_request"})
+
+
+def owner_hook(f: FileFacts, node: cst.BaseExpression) -> tuple[str | None, str]:
+    """``("app", "before_request")`` for the bare decorator ``@app.before_request``."""
+    if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+            and node.value.value in f.owners and node.attr.value in BARE_HOOKS):
+        return node.value.value, node.attr.value
     return None, ""
 
 

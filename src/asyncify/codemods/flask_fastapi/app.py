@@ -3,7 +3,9 @@ Flask's error pages and 308 trailing-slash redirect) and ``APIRouter``s; ``regis
 → ``include_router``; ``errorhandler`` → ``exception_handler`` through ``flask_error_handler``
 (int keys also catch the router's own 404/405); a blueprint's ``before_request`` → a router
 dependency that can still answer early. App-wide hooks, ``after_request``, teardown and
-blueprint-scoped error handlers become TODOs (FastAPI has no exact equivalent).
+blueprint-scoped error handlers become TODOs (FastAPI has no exact equivalent). An app or
+blueprint a Flask-RESTful / flask-restx / flask-restplus ``Api`` wraps stays Flask, with a
+marker: its Resources are served by the legacy app (see ``_restful``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._common import GATE, facts, is_flask, keyword, owner_call, prune_imports, scan
+from ._common import GATE, facts, is_flask, keyword, owner_call, owner_hook, prune_imports, scan
 
 _HTTP_EXC = ("werkzeug.exceptions.HTTPException", "werkzeug.exceptions")
 _HOOK_TODO = {
@@ -37,6 +39,16 @@ class AppAndBlueprints(Rule):
         Example("import flask\n\ndef make():\n    return {'Blueprint': 1}\n",
                 "import flask\n\ndef make():\n    return {'Blueprint': 1}\n",
                 why="mentions Blueprint but creates none"),
+        Example(
+            "from flask import Flask\nfrom flask_restful import Api\n\n"
+            "app = Flask(__name__)\napi = Api(app)\n",
+            "from flask import Flask\nfrom flask_restful import Api\n\n"
+            "# TODO[asyncify ASY101]: app 'app' is wrapped by a flask_restful Api: its Resource "
+            "endpoints need Flask's app (handle_exception…), so it stays Flask and is served by "
+            "the legacy app behind the gateway; port each Resource method to an APIRouter "
+            "route by hand to move it — https://asyncify.readthedocs.io/en/latest/rules/#asy101\n"
+            "app = Flask(__name__)\napi = Api(app)\n",
+        ),
         Example(
             "from flask import Blueprint\nfrom .auth import check_token\n\n"
             "bp = Blueprint('admin', __name__, url_prefix='/admin')\nbp.before_request(check_token)\n",
@@ -73,6 +85,9 @@ class AppAndBlueprints(Rule):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         p, f = self.p, facts(self.p)
+        if id(original) in f.wrapped:
+            p.todo(self.id, original, f.wrapped[id(original)])
+            return updated
         if is_flask(p, original.func, "Blueprint"):
             args: list[cst.Arg] = []
             for arg in updated.args[2:]:
@@ -137,6 +152,13 @@ class AppAndBlueprints(Rule):
         f = facts(self.p)
         owner, method = owner_call(f, original.decorator)
         if owner is None:
+            owner, method = owner_hook(f, original.decorator)
+            if owner is not None:  # @app.before_request: FastAPI has no such registration
+                self.p.todo(self.id, original, _HOOK_TODO.get(method, "app-wide before_request "
+                            "runs for every request, 404s included: make it an "
+                            "@app.middleware('http') that returns the hook's response") if
+                            owner not in f.blueprints else "decorator-form before_request: "
+                            "register it with before_request(hook) as a dependency")
             return updated
         call = original.decorator
         assert isinstance(call, cst.Call)

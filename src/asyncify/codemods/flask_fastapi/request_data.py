@@ -51,19 +51,37 @@ class RequestData(Rule):
         scan(self.p, node)
         self._stack: list[dict[str, cst.Param] | None] = []
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
+        self._top: str | None = None  # the top-level class or function being walked
+        self._handled: set[int] = set()  # request.args/.form nodes that leave_Call handles
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return prune_imports(self.p, updated)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self._classes and not self._stack:
+            self._top = node.name.value
         self._classes.append(node.name.value)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self._classes.pop()
+        if not self._classes and not self._stack:
+            self._top = None
         return updated
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # ``request.args.get(...)`` / ``.getlist(...)``: leave_Call converts it or marks it,
+        # so leave_Attribute must not treat its ``request.args`` as a direct use.
+        func = node.func
+        if (self._params() is not None and isinstance(func, cst.Attribute)
+                and func.attr.value in ("get", "getlist") and isinstance(func.value, cst.Attribute)
+                and func.value.attr.value in ("args", "form")
+                and is_flask(self.p, func.value.value, "request")):
+            self._handled.add(id(func.value))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
+        if not self._classes and not self._stack:
+            self._top = node.name.value
         name = view_key(self._classes, node.name.value)
         self._stack.append({} if name in f.views or name in f.hooks else None)
 
@@ -73,6 +91,8 @@ class RequestData(Rule):
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         params = self._stack.pop()
+        if not self._classes and not self._stack:
+            self._top = None
         if not params:
             return updated
         self.p.changed(self.id)
@@ -92,6 +112,8 @@ class RequestData(Rule):
             if params is None:
                 facts(self.p).kept.add(original.value.value if isinstance(
                     original.value, cst.Name) else "g")
+                if self._top in facts(self.p).served:
+                    return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
                 self.p.todo(self.id, original, "g outside a view: pass request and use "
                             "request.state")
                 return updated
@@ -102,6 +124,8 @@ class RequestData(Rule):
         if params is None:
             facts(self.p).kept.add(original.value.value if isinstance(
                 original.value, cst.Name) else "request")
+            if self._top in facts(self.p).served:
+                return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
             self.p.todo(self.id, original, "the global request outside a view or hook: pass "
                         "request: Request down from the endpoint")
             return updated
@@ -113,8 +137,17 @@ class RequestData(Rule):
                                  cst.Name("path"))
         if attr == "json":
             return self._json(original, silent=False)
-        if attr in ("args", "form", "files", "get_json"):
-            return updated  # handled by leave_Call on the enclosing .get()/[...]/()
+        if attr == "get_json" or id(original) in self._handled:
+            return updated  # handled by leave_Call on the enclosing .get()/.getlist()/()
+        if attr in ("args", "form", "files"):
+            # request.args["k"], request.files[...], dict(request.form)…: Flask's request is
+            # still what answers (inside the legacy request context): keep its import.
+            facts(self.p).kept.add(original.value.value if isinstance(
+                original.value, cst.Name) else "request")
+            self.p.todo(self.id, original, f"request.{attr} used directly: it reads Flask's "
+                        "request, which only the legacy request context provides (the combined "
+                        "app); declare a Query/Form/UploadFile parameter by hand")
+            return updated
         self.p.todo(self.id, original, f"request.{attr} has no converted form; the Starlette "
                     "Request differs (remote_addr → request.client.host, data → await "
                     "request.body())")
@@ -147,10 +180,13 @@ class RequestData(Rule):
             return self._json(original, silent)
         source = func.value
         if not (isinstance(source, cst.Attribute) and is_flask(self.p, source.value, "request")
-                and source.attr.value in ("args", "form") and func.attr.value == "get"):
+                and source.attr.value in ("args", "form")
+                and func.attr.value in ("get", "getlist")):
             return updated
         kind = "Query" if source.attr.value == "args" else "Form"
         args = list(original.args)
+        if func.attr.value == "getlist":
+            return self._getlist(original, updated, source, kind, args)
         key = args[0].value if args else None
         default: cst.BaseExpression = cst.Name("None")
         type_name: str | None = None
@@ -184,6 +220,28 @@ class RequestData(Rule):
             optional = " | None" if text == "None" else ""
             note = f"Annotated[str{optional}, {kind}()]"
         params.setdefault(name, param(name, note, default))
+        return cst.Name(name)
+
+    def _getlist(self, original: cst.Call, updated: cst.Call, source: cst.Attribute,
+                 kind: str, args: list[cst.Arg]) -> cst.BaseExpression:
+        """``request.args.getlist("t")`` → ``t: Annotated[list[str], Query()] = []`` (Flask
+        gives ``[]`` when the key is missing, and so does the parameter's default)."""
+        params = self._params()
+        assert params is not None
+        key = args[0].value if len(args) == 1 and args[0].keyword is None else None
+        name = key.raw_value if isinstance(key, cst.SimpleString) else ""
+        if (not name.isidentifier() or py_keyword.iskeyword(name) or name == "request"
+                or name in {p.name.value for p in original_params(self)}):
+            self.p.todo(self.id, original, f"request.{source.attr.value}.getlist with a "
+                        "computed key or a type: read request.query_params.getlist / await "
+                        "request.form() by hand")
+            facts(self.p).kept.add(source.value.value if isinstance(source.value, cst.Name)
+                                   else "request")
+            return updated
+        self.p.need_import("typing", "Annotated")
+        self.p.need_import("fastapi", kind)
+        params.setdefault(name, param(name, f"Annotated[list[str], {kind}()]",
+                                      cst.List([])))
         return cst.Name(name)
 
     def leave_SimpleStatementLine(

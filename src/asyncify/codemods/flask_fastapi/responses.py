@@ -77,19 +77,26 @@ class Responses(Rule):
         scan(self.p, node)
         self._stack: list[tuple[bool, bool]] = []  # (is a view/handler, needs request)
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
+        self._top: str | None = None  # the top-level class or function being walked
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return prune_imports(self.p, updated)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self._classes and not self._stack:
+            self._top = node.name.value
         self._classes.append(node.name.value)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self._classes.pop()
+        if not self._classes and not self._stack:
+            self._top = None
         return updated
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
+        if not self._classes and not self._stack:
+            self._top = node.name.value
         name = view_key(self._classes, node.name.value)
         self._stack.append((name in f.views or name in f.handlers, False))
 
@@ -99,6 +106,8 @@ class Responses(Rule):
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         _, needs = self._stack.pop()
+        if not self._classes and not self._stack:
+            self._top = None
         if needs:
             self.p.need_import("fastapi", "Request")
             return add_params(updated, [param("request", "Request")])
@@ -130,6 +139,8 @@ class Responses(Rule):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         p = self.p
+        if self._top in facts(p).served:
+            return updated  # served by the legacy Flask app: Flask's helpers stay
         for flask_name, twin in _TWINS.items():
             if is_flask(p, original.func, flask_name):
                 p.need_import("asyncify.compat", twin)
@@ -146,12 +157,16 @@ class Responses(Rule):
 
     def leave_Attribute(self, original: cst.Attribute,
                         updated: cst.Attribute) -> cst.BaseExpression:
+        if self._top in facts(self.p).served:
+            return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
         for name in ("session", "current_app"):
             if is_flask(self.p, original.value, name):
                 self.p.todo(self.id, original, _TODO[name])
         return updated
 
     def _url_for(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self._top in facts(self.p).served:
+            return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
         if not self._stack or not self._stack[-1][0]:
             self.p.todo(self.id, original, "url_for outside a view: pass request and call "
                         "asyncify.compat.url_for(request, ...)")

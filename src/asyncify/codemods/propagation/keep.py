@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 KEPT = "asyncify.kept"
 UNBRIDGEABLE = "asyncify.unbridgeable"
+NOT_BRIDGED = "its body cannot run on the bridge"
 
 
 def keep(p: Pass, rule: str, why: str) -> None:
@@ -27,6 +28,15 @@ def keep(p: Pass, rule: str, why: str) -> None:
     name = p.qualname()
     if name:
         kept.setdefault(name, f"{rule} left blocking code in it: {why}")
+
+
+def refuse(p: Pass, why: str) -> None:
+    """The function being walked cannot run its body on the bridge (``shell``) because
+    ``why``: it stays sync as a whole, and so do the functions it enters or iterates."""
+    kept: dict[str, str] = p.scratch.setdefault(KEPT, {})
+    name = p.qualname()
+    if name:
+        kept.setdefault(name, f"{NOT_BRIDGED}: {why}")
 
 
 def kept(p: Pass) -> dict[str, str]:

@@ -8,11 +8,12 @@ from . import (
     async_client,
     client,
     client_responses,
+    flask_testing_lib,
     httmock_lib,
     patches,
     requests_mock_lib,
     responses_lib,
 )
 
-__all__ = ["apps", "async_client", "client", "client_responses", "httmock_lib", "patches",
-           "requests_mock_lib", "responses_lib"]
+__all__ = ["apps", "async_client", "client", "client_responses", "flask_testing_lib",
+           "httmock_lib", "patches", "requests_mock_lib", "responses_lib"]
