@@ -103,10 +103,17 @@ def test_converted_functions_return_what_the_legacy_ones_return(
         assert legacy.returncode == 0, legacy.stderr
         expected = json.loads(legacy.stdout)
 
+        # Other suites in this process may have imported the legacy ``bookshop`` already: set
+        # it aside, so the converted copy is what gets imported, and put it back afterwards.
+        legacy_modules = {name: sys.modules.pop(name) for name in list(sys.modules)
+                          if name.split(".")[0] in ("bookshop", "bookshop_calls")}
         sys.path.insert(0, str(project))
         sys.path.insert(0, str(HERE))
         try:
             import bookshop_calls
+            from bookshop.services import catalog
+
+            assert Path(catalog.__file__).is_relative_to(project), catalog.__file__
 
             from asyncify.compat import http_client
 
@@ -124,6 +131,7 @@ def test_converted_functions_return_what_the_legacy_ones_return(
             for name in [m for m in sys.modules
                          if m.split(".")[0] in ("bookshop", "bookshop_calls")]:
                 del sys.modules[name]
+            sys.modules.update(legacy_modules)
     assert got == expected
     assert expected[-1][0] == "OrderNotCancellable"
     assert expected[5]["id"] == 1 and expected[6][0]["id"] == 1
