@@ -1,6 +1,7 @@
 """HTTP client overhead: what one outbound call costs the migrated app's process.
 
-A trivial ASGI server (uvicorn, one worker, 127.0.0.1) answers every request at once; one
+A trivial ASGI server (uvicorn, one worker, 127.0.0.1, started like every other server here:
+``asyncify.verify.start_app``) answers every request at once; one
 client process sends N GET requests at concurrency C through:
 
 - ``httpx/httpcore``: ``httpx.AsyncClient`` with its own pool (cap raised to C);
@@ -18,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from asyncify.verify import AppSpec, start_app
 
 SERVER = """
 async def app(scope, receive, send):
@@ -35,13 +35,6 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": b'{"ok": true}'})
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _measure(kind: str, url: str, n: int, concurrency: int) -> tuple[float, float]:
@@ -94,13 +87,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "trivial.py").write_text(SERVER)
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "trivial:app", "--app-dir", tmp,
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"])
-        try:
-            time.sleep(2)
-            url = f"http://127.0.0.1:{port}/"
+        with start_app(AppSpec("asgi", "trivial:app"), app_dir=Path(tmp), env={},
+                       log_dir=Path(tmp), workers=1) as server:
+            server.wait_ready("/")
+            url = server.url + "/"
             print(f"{'client':14} {'conc':>5} {'req/s':>8} {'CPU us/req':>11} "
                   f"{'req/s vs anchor':>16} {'CPU vs anchor':>14}")
             for concurrency in (int(c) for c in args.concurrency.split(",")):
@@ -110,9 +100,6 @@ def main() -> None:
                 for kind, (rps, cpu) in rows.items():
                     print(f"{kind:14} {concurrency:>5} {rps:>8.0f} {cpu:>11.0f} "
                           f"{rps / anchor_rps:>15.2f}x {cpu / anchor_cpu:>13.2f}x", flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

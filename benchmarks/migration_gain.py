@@ -21,8 +21,8 @@ per request x 50 ms).
     python benchmarks/migration_gain.py --migrated bookshop=asgi:bookshop_async.main:app \\
         --pythonpath /path/to/generated
 
-``--generate`` copies each sample's package into a temporary git repository, runs
-``asyncify apply`` on every endpoint ``asyncify plan`` lists, and serves the generated
+``--generate`` copies each sample's package into a temporary directory, applies every
+endpoint ``asyncify plan`` lists that ``apply`` accepts, and serves the generated
 ``<project>_async.main:app`` as *migrated*. The async apps' shared httpx client sends through
 the transport given by ``--http-transport`` (``ASYNCIFY_HTTP_TRANSPORT``; default aiohttp, see
 ``benchmarks/http_client_overhead.py``).
@@ -51,6 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_projects"
 CEILING = Path(__file__).resolve().parent / "ceiling"
+GOLDEN_SCRIPT = ROOT / "scripts" / "regen_golden.py"
 DOCS = ROOT / "docs" / "benchmarks.md"
 CHART = ROOT / "docs" / "img" / "migration_gain.svg"
 DELAY_MS = 50
@@ -149,23 +150,15 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) ->
 
 
 def generate(project: str, into: Path) -> tuple[str, Path]:
-    """The fully migrated app for ``project``: its package copied into ``into`` (a fresh git
-    repository), every endpoint applied. Returns its app spec and its directory."""
+    """The fully migrated app for ``project``: its package copied into ``into``, every
+    endpoint `apply ENDPOINT` accepts applied (scripts/regen_golden.py's ``migrate_copy``,
+    which also writes the golden trees). Returns its app spec and its directory."""
+    spec = importlib.util.spec_from_file_location("asyncify_regen_golden", GOLDEN_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    golden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(golden)
     root = into / project
-    shutil.copytree(SAMPLES / project / project, root / project)
-    git = ["git", "-c", "user.email=bench@asyncify", "-c", "user.name=bench"]
-    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "legacy"]):
-        subprocess.run([*git, *step], cwd=root, check=True)
-    asyncify = [sys.executable, "-m", "asyncify"]
-    plan = subprocess.run([*asyncify, "plan", str(root), "--format", "json", "--no-cache"],
-                          capture_output=True, text=True, check=True)
-    endpoints = [e["id"] for e in json.loads(plan.stdout)["endpoints"]]
-    for endpoint in endpoints:  # one at a time: an endpoint apply refuses stays legacy
-        applied = subprocess.run([*asyncify, "apply", endpoint, "--root", str(root), "--write",
-                                  "--allow-dirty"], capture_output=True, text=True)
-        if applied.returncode != 0:
-            print(f"{project}: {endpoint} stays legacy: {applied.stderr.strip()[-300:]}",
-                  file=sys.stderr)
+    golden.migrate_copy(project, root)
     return f"asgi:{project}_async.main:app", root
 
 

@@ -84,8 +84,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def drive(port: int, path: str, seconds: float, clients: int) -> tuple[float, float]:
-    """(requests per second, mean latency in ms) over ``seconds``."""
+def drive(port: int, path: str, seconds: float, clients: int) -> tuple[float, float, int]:
+    """(requests per second, mean latency in ms, requests) over ``seconds``."""
     stop = time.monotonic() + seconds
     counts = [0] * clients
     spent = [0.0] * clients
@@ -115,8 +115,7 @@ def drive(port: int, path: str, seconds: float, clients: int) -> tuple[float, fl
     if failures:
         raise SystemExit(f"failed requests: {failures[:3]}")
     total = sum(counts)
-    drive.requests = total  # type: ignore[attr-defined]
-    return total / (time.monotonic() - started), sum(spent) / total * 1000
+    return total / (time.monotonic() - started), sum(spent) / total * 1000, total
 
 
 SCOPE = {
@@ -193,12 +192,12 @@ def main() -> None:
             cpu = {name: [0.0, 0] for name in servers}
 
             def measured(name: str, path: str) -> tuple[float, float]:
-                pid = servers[name]._proc.pid  # uvicorn without --workers: one process
+                pid = servers[name].pid  # uvicorn without --workers: one process
                 before = cpu_seconds(pid)
-                out = drive(servers[name].port, path, args.seconds, args.clients)
+                rps, ms, requests = drive(servers[name].port, path, args.seconds, args.clients)
                 cpu[name][0] += cpu_seconds(pid) - before
-                cpu[name][1] += drive.requests  # type: ignore[attr-defined]
-                return out
+                cpu[name][1] += requests
+                return rps, ms
 
             for label, (bare, routed, path) in PAIRS.items():
                 drive(servers[bare].port, path, 0.5, args.clients)  # warm up both
@@ -220,7 +219,8 @@ def main() -> None:
     print(f"  legacy pass-through: {legacy_wall:.1%} of the bare a2wsgi mount's throughput")
     print()
     print("in process (ASGI call, no network), CPU time per request, median of repeats:")
-    local = in_process(Path(tempfile.mkdtemp()), args.repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        local = in_process(Path(tmp), args.repeats)
     bare_us, routed_us = local["async route"]
     print(f"  async route: bare {bare_us:.1f} us, routed {routed_us:.1f} us -> added "
           f"{routed_us - bare_us:.1f} us = {(routed_us - bare_us) / bare_us:+.1%}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,7 +11,7 @@ from ._catalog import Catalog, Heuristic, Operation
 from ._endpoints import REGISTRATIONS
 from ._index import Index
 from ._resolve import FunctionDef, Resolver, Scope
-from ._summary import Call, Construct, Ref
+from ._summary import Call, Construct, Ref, last_name
 
 EdgeKind = Literal["call", "decorator", "nested", "callback", "property"]
 Confidence = Literal["resolved", "heuristic"]
@@ -80,14 +80,16 @@ class CallGraph:
     def functions(self) -> dict[str, FunctionDef]:
         return self.resolver.functions
 
-
     def add_edge(self, edge: Edge) -> None:
         self.edges.setdefault(edge.caller, []).append(edge)
         self.callers.setdefault(edge.callee, []).append(edge)
 
-    def reach(self, roots: Iterable[str]) -> dict[str, Edge | None]:
+    def reach(
+        self, roots: Iterable[str], follow: Callable[[str, Edge], bool] | None = None
+    ) -> dict[str, Edge | None]:
         """Every function reachable from ``roots``, each with the edge that first reached it
-        (breadth first, so following those edges back gives a shortest call path)."""
+        (breadth first, so following those edges back gives a shortest call path). With
+        ``follow``, only edges it accepts (given the caller and the edge) are taken."""
         parent: dict[str, Edge | None] = {}
         queue: deque[str] = deque()
         for root in roots:
@@ -97,7 +99,7 @@ class CallGraph:
         while queue:
             current = queue.popleft()
             for edge in self.edges.get(current, ()):
-                if edge.callee not in parent:
+                if edge.callee not in parent and (follow is None or follow(current, edge)):
                     parent[edge.callee] = edge
                     queue.append(edge.callee)
         return parent
@@ -209,7 +211,7 @@ def _add_call(
         if dunder is not None:
             graph.add_edge(Edge(fn.qname, dunder, call.line, "call", call.in_loop, call.col))
     elif value is None and ref[1][0] == "a":
-        receiver = _receiver_name(ref[1][1])
+        receiver = last_name(ref[1][1])
         method = ref[1][2]
         for heuristic in heuristics:
             if method in heuristic.methods and receiver in heuristic.receiver_names:
@@ -236,14 +238,6 @@ def _add_site(graph: CallGraph, fn: FunctionDef, target: str, call: Call, how: C
     if op is not None:
         graph.sites.setdefault(fn.qname, []).append(
             Site(fn.qname, op, target, call.line, call.col, call.in_loop, how))
-
-
-def _receiver_name(ref: Ref) -> str:
-    if ref[0] == "n":
-        return str(ref[1])
-    if ref[0] == "a":
-        return str(ref[2])
-    return ""
 
 
 def _mark_callbacks(graph: CallGraph, calls: list[Call], scope: Scope, owner: str) -> None:
@@ -299,7 +293,7 @@ def _io_attribute_names(resolver: Resolver, catalog: Catalog) -> frozenset[str]:
     found: set[str] = set()
     for cls in resolver.classes.values():
         for attr, ref in cls.summary.attrs.items():
-            if ref[0] == "c" and _receiver_name(ref[1]) in shorts:
+            if ref[0] == "c" and last_name(ref[1]) in shorts:
                 found.add(attr)
     return frozenset(found)
 
@@ -355,14 +349,21 @@ def _record_constructs(graph: CallGraph, fn: FunctionDef) -> None:
 
 def _propagate_blocking(graph: CallGraph) -> None:
     """Mark every function that reaches an I/O call, directly or through callees."""
-    queue = deque(
+    graph.blocking.update(reaching_io(graph))
+
+
+def reaching_io(graph: CallGraph, kinds: frozenset[EdgeKind] | None = None) -> set[str]:
+    """Functions with an I/O call of their own, and those reaching one through edges of
+    ``kinds`` (any kind when ``None``)."""
+    found = {
         name for name, sites in graph.sites.items()
         if any(s.operation.io and s.operation.category != "cpu" for s in sites)
-    )
-    graph.blocking.update(queue)
+    }
+    queue = deque(found)
     while queue:
         current = queue.popleft()
         for edge in graph.callers.get(current, ()):
-            if edge.caller not in graph.blocking:
-                graph.blocking.add(edge.caller)
+            if (kinds is None or edge.kind in kinds) and edge.caller not in found:
+                found.add(edge.caller)
                 queue.append(edge.caller)
+    return found

@@ -233,10 +233,11 @@ def status(
         opened = _store(store, key)
         try:
             flags = opened.current()
-            stats = merge(opened.read_stats())
-            workers = len(opened.read_stats())
+            published = opened.read_stats()
         finally:
             opened.close()
+        stats = merge(published)
+        workers = len(published)
         known = flags.flags if flags else {}
         names = endpoints or sorted(set(known) | set(stats))
         rows: dict[str, dict[str, Any]] = {}

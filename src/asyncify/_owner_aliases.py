@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._summary import Ref
+from ._summary import FunctionSummary, Ref, last_name
 
 if TYPE_CHECKING:
     from ._endpoints import _Finder
@@ -28,15 +28,17 @@ def find_aliases(finder: _Finder) -> None:
     _parameters(finder)
 
 
-def _short(func: Ref) -> str | None:
-    return func[2] if func[0] == "a" else func[1] if func[0] == "n" else None
+def explicit_params(fn: FunctionSummary, method: bool) -> list[str]:
+    """The parameters a call passes: a method's ``self`` / ``cls`` is bound, not passed."""
+    params = [name for name, _ in fn.params]
+    return params[1:] if method and ("n", "staticmethod") not in fn.decorators else params
 
 
 def _factory_results(finder: _Finder, scope: Scope, factories: set[str]) -> None:
     """``app = create_app(...)``: that variable is the app the factory builds and returns."""
     resolver = finder.resolver
     for name, ref, kind in scope.fn.bindings:
-        if kind != "=" or ref[0] != "c" or _short(ref[1]) not in factories:
+        if kind != "=" or ref[0] != "c" or last_name(ref[1]) not in factories:
             continue
         func = resolver.resolve(ref[1], scope)
         factory = None if func is None else resolver.functions.get(func.qname)
@@ -77,27 +79,21 @@ def _parameters(finder: _Finder) -> None:
             return
 
 
-def _bind(finder: _Finder, scope: Scope, ref: Ref) -> bool:
+def _bind(finder: _Finder, scope: Scope, ref: Ref) -> None:
     """Alias the parameters of the function ``ref`` calls to the owners passed to them."""
     passed = [(i, None, a) for i, a in enumerate(ref[2])]
     passed += [(-1, name, a) for name, a in ref[3]]
     owners = [(i, kw, owner) for i, kw, a in passed
               if a[0] == "n" and (owner := finder._owner(a, scope)) is not None]
     if not owners:
-        return False
+        return
     func = finder.resolver.resolve(ref[1], scope)
     fn = None if func is None else finder.resolver.functions.get(func.qname)
     if fn is None:
-        return False
-    params = [name for name, _ in fn.summary.params]
-    if fn.cls is not None and ("n", "staticmethod") not in fn.summary.decorators:
-        params = params[1:]  # a method: ``self`` / ``cls`` is not passed explicitly
-    added = False
+        return
+    params = explicit_params(fn.summary, fn.cls is not None)
     for index, keyword, owner in owners:
         name = keyword if keyword is not None else (
             params[index] if index < len(params) else None)
-        origin = f"{fn.qname}.<locals>.{name}"
-        if name in params and finder.aliases.get(origin) != owner.origin:
-            finder.aliases[origin] = owner.origin
-            added = True
-    return added
+        if name in params:
+            finder.aliases[f"{fn.qname}.<locals>.{name}"] = owner.origin

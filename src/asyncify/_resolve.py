@@ -156,7 +156,8 @@ class Resolver:
         stars: list[str] = []
         for imp in module.summary.imports:
             if imp.name == "*":
-                stars.append(self.absolute(module, imp.level, imp.module))
+                stars.append(self.import_target(module, Import("", imp.level, imp.module,
+                                                               None, imp.line)))
             elif imp.local:
                 table.setdefault(imp.local, []).append(("import", self.import_target(module, imp)))
         for fn_name in module.summary.functions:
@@ -177,7 +178,6 @@ class Resolver:
                         table.setdefault(var, []).append(("var", _Assignment(ref, scope, kind)))
         self._scopes[name] = table
         for target in stars:  # ``from .queries import *``: its public names, unless bound here
-            target = self._unalias(target) if self.index.aliases else target
             if target in self.index.modules and target != name:
                 for var in list(self._module_scope(target)):
                     if not var.startswith("_") and var not in table:

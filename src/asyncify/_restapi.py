@@ -98,11 +98,7 @@ class RestApis:
             return
         kind = self._kind(func)
         if kind == "namespace":
-            name = _literal(args[0] if args else kwargs.get("name"))
-            path = _literal(kwargs.get("path"))
-            self.namespaces[origin] = _Namespace(
-                origin, name if isinstance(name, str) else origin.rpartition(".")[2],
-                path if isinstance(path, str) else None)
+            self.namespaces[origin] = _namespace(origin, ref)
         elif kind is not None:
             prefix = _literal(kwargs.get("prefix"))
             api = _Api(origin, kind, prefix if isinstance(prefix, str) else "",
@@ -141,12 +137,7 @@ class RestApis:
             api = self._api(ref[1][1], scope)
             if api is None:
                 continue
-            args, kwargs = ref[2], dict(ref[3])
-            name = _literal(args[0] if args else kwargs.get("name"))
-            path = _literal(kwargs.get("path"))
-            self.namespaces[origin] = _Namespace(
-                origin, name if isinstance(name, str) else origin.rpartition(".")[2],
-                path if isinstance(path, str) else None)
+            self.namespaces[origin] = _namespace(origin, ref)
             api.namespaces.append((origin, None))
         self.attach_pending()
 
@@ -306,6 +297,15 @@ class RestApis:
                     "warning"))
             owner.routes.append(_Route(rule, methods, resource.cls, handlers, name,
                                        resource.file, resource.line, resource=True))
+
+
+def _namespace(origin: str, ref: Ref) -> _Namespace:
+    """``Namespace(name, path=...)`` or ``api.namespace(name, path=...)`` called as ``ref``."""
+    args, kwargs = ref[2], dict(ref[3])
+    name = _literal(args[0] if args else kwargs.get("name"))
+    path = _literal(kwargs.get("path"))
+    return _Namespace(origin, name if isinstance(name, str) else origin.rpartition(".")[2],
+                      path if isinstance(path, str) else None)
 
 
 def _literal(ref: Ref | None) -> object:

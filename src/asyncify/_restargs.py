@@ -2,9 +2,10 @@
 ``api.add_namespace(ns, path=prefix + "/auth")``.
 
 The summary keeps such a ``path`` as unknown, so the helper's source is parsed again here (only
-for these few calls) and the path is evaluated once per call site, with the helper's parameters
-bound to that site's literal arguments or to their defaults. Only string literals, parameters
-and ``+`` / f-strings over them are evaluated; anything else leaves the namespace's own path.
+for these few calls; the tree and the expressions found in it are cached) and the path is
+evaluated once per call site, with the helper's parameters bound to that site's literal
+arguments or to their defaults. Only string literals, parameters and ``+`` / f-strings over
+them are evaluated; anything else leaves the namespace's own path.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._summary import Ref
+from ._owner_aliases import explicit_params
+from ._summary import Ref, last_name
 
 if TYPE_CHECKING:
     from ._resolve import Scope
@@ -26,7 +28,11 @@ class HelperCalls:
 
     rest: RestApis
     pending: dict[str, list[tuple[Scope, Ref, str]]] = field(default_factory=dict)
+    # Parsed once per module, searched once per helper and per call: a helper drawn at many
+    # call sites only re-evaluates the cached expressions.
     _trees: dict[str, ast.Module] = field(default_factory=dict)
+    _helper_defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    _path_exprs: dict[tuple[str, int, int], ast.expr | None] = field(default_factory=dict)
 
     def defer(self, scope: Scope, ref: Ref, param: str) -> None:
         self.pending.setdefault(scope.qname, []).append((scope, ref, param))
@@ -38,19 +44,15 @@ class HelperCalls:
         short = {qname.rpartition(".")[2] for qname in self.pending}
         for caller in self.rest.finder.scopes():
             for call in caller.fn.calls:
-                func = call.ref[1]
-                name = func[2] if func[0] == "a" else func[1] if func[0] == "n" else None
-                if name not in short:
+                if last_name(call.ref[1]) not in short:
                     continue
-                target = resolver.resolve(func, caller)
+                target = resolver.resolve(call.ref[1], caller)
                 if target is not None and target.qname in self.pending:
                     self._site(caller, call.ref, target.qname)
 
     def _site(self, caller: Scope, ref: Ref, helper: str) -> None:
         scope = self.pending[helper][0][0]
-        params = [name for name, _ in scope.fn.params]
-        if scope.cls is not None and ("n", "staticmethod") not in scope.fn.decorators:
-            params = params[1:]
+        params = explicit_params(scope.fn, scope.cls is not None)
         passed = dict(zip(params, ref[2], strict=False)) | dict(ref[3])
         env = self._defaults(scope) | {
             name: value[1] for name, value in passed.items()
@@ -88,6 +90,11 @@ class HelperCalls:
         return self._trees[key]
 
     def _defaults(self, scope: Scope) -> dict[str, str]:
+        if scope.qname not in self._helper_defaults:
+            self._helper_defaults[scope.qname] = self._find_defaults(scope)
+        return self._helper_defaults[scope.qname]
+
+    def _find_defaults(self, scope: Scope) -> dict[str, str]:
         tree = self._tree(scope)
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.FunctionDef) and node.lineno == scope.fn.line:
@@ -99,13 +106,20 @@ class HelperCalls:
         return {}
 
     def _path(self, scope: Scope, call: Ref, env: dict[str, str]) -> str | None:
+        key = (scope.module.name, call[4], call[5])
+        if key not in self._path_exprs:
+            self._path_exprs[key] = self._find_path(scope, call)
+        expr = self._path_exprs[key]
+        return None if expr is None else _evaluate(expr, env)
+
+    def _find_path(self, scope: Scope, call: Ref) -> ast.expr | None:
+        """The ``path`` argument's expression in the ``add_namespace`` call at ``call``."""
         tree = self._tree(scope)
         for node in ast.walk(tree) if tree is not None else ():
             if (isinstance(node, ast.Call) and node.lineno == call[4]
                     and node.col_offset + 1 == call[5]):  # the summary counts from 1
-                expr = next((k.value for k in node.keywords if k.arg == "path"),
+                return next((k.value for k in node.keywords if k.arg == "path"),
                             node.args[1] if len(node.args) > 1 else None)
-                return None if expr is None else _evaluate(expr, env)
         return None
 
 

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._callgraph import CallGraph
+from ._callgraph import CallGraph, reaching_io
 from .codemods import FileContext
 from .codemods.propagation.keep import NOT_BRIDGED
 
@@ -77,7 +77,7 @@ def conversion_contexts(
 
     # Only what reaches I/O through calls awaits anything: a function that merely defines a
     # closure doing I/O (a decorator factory) or is decorated by one stays as it is.
-    awaits = _reaching_by_calls(graph)
+    awaits = reaching_io(graph, frozenset({"call"}))
     make_async = {
         name for name in graph.blocking
         if name in awaits and name not in stuck and name in functions
@@ -187,19 +187,6 @@ def _stuck(graph: CallGraph, converts: Converts, keep_sync: Sequence[str],
                 for edge in graph.edges.get(name, ()))
     }
     return stuck, blocked, eligible
-
-
-def _reaching_by_calls(graph: CallGraph) -> set[str]:
-    """Functions with a blocking site, and those reaching one through call edges."""
-    found = {name for name, sites in graph.sites.items() if any(s.operation.io for s in sites)}
-    queue = deque(found)
-    while queue:
-        current = queue.popleft()
-        for edge in graph.callers.get(current, ()):
-            if edge.kind == "call" and edge.caller not in found:
-                found.add(edge.caller)
-                queue.append(edge.caller)
-    return found
 
 
 def _sync_framework_callees(graph: CallGraph) -> dict[str, str]:

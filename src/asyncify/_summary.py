@@ -105,6 +105,15 @@ class ModuleSummary:
     suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
+def last_name(ref: Ref) -> str:
+    """The last name of ``f`` / ``x.f`` (``f``), for cheap name filters; "" for other refs."""
+    if ref[0] == "n":
+        return str(ref[1])
+    if ref[0] == "a":
+        return str(ref[2])
+    return ""
+
+
 def summarize(source: str, filename: str = "<unknown>") -> ModuleSummary:
     """Summarize ``source``. :raises SyntaxError: the source does not parse."""
     tree = ast.parse(source, filename=filename)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 from .._callgraph import CallGraph, Edge, Site
@@ -87,18 +86,9 @@ class Context:
         """Every sync function whose body runs when ``start`` (sync) is called, breadth first,
         each with the edge that reached it."""
         found = self._below.get(start)
-        if found is not None:
-            return found
-        parent: dict[str, Edge | None] = {start: None}
-        queue = deque([start])
-        while queue:
-            current = queue.popleft()
-            for edge in self.graph.edges.get(current, ()):
-                if edge.callee not in parent and self.runs_inline(current, edge):
-                    parent[edge.callee] = edge
-                    queue.append(edge.callee)
-        self._below[start] = parent
-        return parent
+        if found is None:
+            found = self._below[start] = self.graph.reach([start], self.runs_inline)
+        return found
 
     def chain(self, parent: dict[str, Edge | None], function: str) -> list[Edge]:
         return self.graph.path(parent, function)

@@ -115,8 +115,9 @@ def as_werkzeug(exc: StarletteHTTPException) -> wz.HTTPException:
     return cls(description=description)
 
 
-def _from_werkzeug(response: Any) -> Response:
-    out = Response(response.get_data(), status_code=response.status_code)
+def from_werkzeug(response: Any) -> Response:
+    """A Werkzeug response as a Starlette one, same status, headers and bytes."""
+    out = Response(b"".join(response.iter_encoded()), status_code=response.status_code)
     out.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
                        for k, v in response.headers.items()]
     return out
@@ -124,13 +125,13 @@ def _from_werkzeug(response: Any) -> Response:
 
 def error_page(exc: StarletteHTTPException) -> Response:
     """Flask's default HTML error page for ``exc`` (Werkzeug renders it)."""
-    return _from_werkzeug(as_werkzeug(exc).get_response())
+    return from_werkzeug(as_werkzeug(exc).get_response())
 
 
 def redirect(location: str, code: int = 302) -> Response:
     """Flask 3.1's ``redirect``: 302 by default, Werkzeug's HTML body, the Location as
     given (relative stays relative)."""
-    return _from_werkzeug(wz_redirect(location, code))
+    return from_werkzeug(wz_redirect(location, code))
 
 
 def flask_response(rv: Any, status: int | str | None = None, headers: Any = None) -> Response:
@@ -157,9 +158,7 @@ def flask_response(rv: Any, status: int | str | None = None, headers: Any = None
         response = rv
     elif _is_werkzeug_response(rv):
         # A legacy helper (a decorator, an error helper) returned Flask's own response.
-        response = Response(content=b"".join(rv.iter_encoded()), status_code=rv.status_code)
-        response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                                for k, v in rv.headers.items()]
+        response = from_werkzeug(rv)
     elif isinstance(rv, str | bytes | bytearray):
         response = Response(bytes(rv) if not isinstance(rv, str) else rv, media_type=_HTML)
     elif isinstance(rv, dict | list):
@@ -337,7 +336,7 @@ def flask_app(**kwargs: Any) -> FastAPI:
                 if route.matches(slashed)[0] != Match.NONE:
                     url = Request(scope).url
                     target = str(url.replace(path=url.path + "/"))
-                    await _from_werkzeug(wz_redirect(target, 308))(scope, receive, send)
+                    await from_werkzeug(wz_redirect(target, 308))(scope, receive, send)
                     return
         await not_found(scope, receive, send)
 

@@ -24,20 +24,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._flask import as_werkzeug, flask_response, set_flask_app
+from ._flask import as_werkzeug, flask_response, from_werkzeug, set_flask_app
 
 if TYPE_CHECKING:
     from ..rollout import Rollout
-
-
-def _to_starlette(response: Any) -> Response:
-    """A Werkzeug response as a Starlette one, same status, headers and bytes."""
-    body = b"".join(response.iter_encoded())
-    out = Response(content=body, status_code=response.status_code)
-    out.raw_headers = [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
-    ]
-    return out
 
 
 def _environ_args(request: Request, body: bytes | None = None) -> dict[str, Any]:
@@ -108,13 +98,13 @@ def legacy_error_response(legacy: Any, error: BaseException) -> Response:
     ``after_request`` hooks: its ``errorhandler`` functions (a Starlette HTTP error reaches
     them as the Werkzeug exception, an httpx error as the requests one), else Flask's error
     page or its 500 handler."""
-    return _to_starlette(_handle(legacy, error))
+    return from_werkzeug(_handle(legacy, error))
 
 
 def _on_error(legacy: Any, error: BaseException) -> Response:
     """:func:`legacy_error_response` then the legacy ``after_request`` hooks."""
     response = _handle(legacy, error)
-    return _to_starlette(response if _finalized() else legacy.process_response(response))
+    return from_werkzeug(response if _finalized() else legacy.process_response(response))
 
 
 class LegacyContext:
@@ -151,7 +141,7 @@ class LegacyContext:
         try:
             early = await run_in_threadpool(_before, legacy)
             if early is not None:
-                await _to_starlette(early)(scope, replay, send)
+                await from_werkzeug(early)(scope, replay, send)
                 return
             started = False
 
@@ -254,14 +244,13 @@ def legacy_decorator(decorator: Callable[[Any], Any]) -> Callable[[Any], Any]:
                 rv = decorated(*args, **kwargs)
                 if inspect.isawaitable(rv):
                     rv = await rv
-                return rv if isinstance(rv, Response) else flask_response(rv)
+                return flask_response(rv)
 
             return adapted_async
 
         @functools.wraps(view)
         def adapted(*args: Any, **kwargs: Any) -> Any:
-            rv = decorated(*args, **kwargs)
-            return rv if isinstance(rv, Response) else flask_response(rv)
+            return flask_response(decorated(*args, **kwargs))
 
         return adapted
 

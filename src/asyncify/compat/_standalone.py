@@ -106,10 +106,7 @@ def _legacy_view_route(legacy: Any, endpoint: str) -> APIRouter:
             lambda m: "{" + m.group(2) + _CONVERTORS.get(m.group(1) or "", "") + "}", rule.rule)
 
         def call(request: Request, view: Any = view) -> Response:
-            rv = view(**request.path_params)
-            if not isinstance(rv, Response):
-                rv = flask_response(rv)
-            return rv
+            return flask_response(view(**request.path_params))
 
         async def endpoint_view(request: Request, call: Any = call) -> Response:
             result: Response = await run_in_threadpool(call, request)

@@ -54,13 +54,12 @@ def class_view(cls: type, method: str, *class_args: Any, **class_kwargs: Any) ->
             rv = decorated(**kwargs)
             if inspect.isawaitable(rv):
                 rv = await rv
-            return rv if isinstance(rv, Response) else flask_response(rv)
+            return flask_response(rv)
 
         endpoint: Callable[..., Any] = endpoint_async
     else:
         def endpoint_sync(**kwargs: Any) -> Response:
-            rv = decorated(**kwargs)
-            return rv if isinstance(rv, Response) else flask_response(rv)
+            return flask_response(decorated(**kwargs))
 
         endpoint = endpoint_sync
     endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
@@ -80,14 +79,12 @@ def flask_view(view: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(view):
         @functools.wraps(view)
         async def endpoint_async(*args: Any, **kwargs: Any) -> Response:
-            rv = await view(*args, **kwargs)
-            return rv if isinstance(rv, Response) else flask_response(rv)
+            return flask_response(await view(*args, **kwargs))
 
         return endpoint_async
 
     @functools.wraps(view)
     def endpoint(*args: Any, **kwargs: Any) -> Response:
-        rv = view(*args, **kwargs)
-        return rv if isinstance(rv, Response) else flask_response(rv)
+        return flask_response(view(*args, **kwargs))
 
     return endpoint

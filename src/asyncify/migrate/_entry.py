@@ -42,7 +42,7 @@ def _factory(endpoint: Endpoint, call: str | None) -> tuple[str, str, str]:
 
 def _imports(factory_module: str, factory: str, modules: Sequence[str],
              taken: set[str]) -> tuple[list[str], dict[str, str]]:
-    """The sorted project imports of an entry point, and the name of each twin module."""
+    """The project imports of an entry point, and the name of each twin module."""
     names = _module_names(modules, {factory.rpartition(" ")[2], *taken})
     imports = [f"from {factory_module} import {factory}"]
     members: dict[str, list[str]] = {}
@@ -54,8 +54,7 @@ def _imports(factory_module: str, factory: str, modules: Sequence[str],
             members.setdefault(parent, []).append(leaf if name == leaf else f"{leaf} as {name}")
     imports += [f"from {parent} import {', '.join(leaves)}"
                 for parent, leaves in members.items()]
-    return sorted(imports, key=lambda line: (line.startswith("from"),
-                                             line.split()[1].lower())), names
+    return imports, names  # sorted with the others by tidy()
 
 
 def _module_names(modules: Sequence[str], taken: set[str]) -> dict[str, str]:

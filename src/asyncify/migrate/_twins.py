@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..codemods import FileContext, transform
+from ..codemods._engine import add_imports
 from ..codemods._rule import dotted
 from ._tidy import tidy
 
@@ -62,7 +63,7 @@ def build_twin(
     trim = _Trim(module, twins, is_package, locate, converted or {})
     trimmed = tree.visit(trim)
     if trim.needs_adapter and "legacy_decorator" not in _defined(trimmed):
-        trimmed = _add_import(trimmed, "from asyncify.compat import legacy_decorator\n")
+        trimmed = add_imports(trimmed, [("asyncify.compat", "legacy_decorator")])
     defined = _defined(trimmed)
     missing = sorted(n for n in set(legacy_names) - defined if not n.startswith("__"))
     packages = {module.legacy.partition(".")[0], module.twin.partition(".")[0]}
@@ -285,14 +286,3 @@ def _defined(module: cst.Module) -> set[str]:
                             names.add((dotted(bound) or "").partition(".")[0])
     return names
 
-
-def _add_import(module: cst.Module, text: str) -> cst.Module:
-    statement = cst.parse_statement(text)
-    body = list(module.body)
-    at = 0
-    for index, item in enumerate(body):
-        if isinstance(item, cst.SimpleStatementLine) and isinstance(
-            item.body[0], cst.Import | cst.ImportFrom
-        ):
-            at = index + 1
-    return module.with_changes(body=[*body[:at], statement, *body[at:]])

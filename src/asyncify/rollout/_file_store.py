@@ -39,6 +39,20 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def read_last_good(path: Path) -> FlagSet | None:
+    """The last good flags kept at ``path``, or ``None`` if missing or unusable."""
+    try:
+        return parse_document(path.read_bytes(), str(path))
+    except (FlagError, OSError):
+        return None
+
+
+def keep_last_good(path: Path, flags: FlagSet) -> None:
+    """Keep a copy of ``flags`` at ``path`` (best effort: it only helps a later restart)."""
+    with contextlib.suppress(OSError):
+        write_atomic(path, dump_document(flags))
+
+
 class FileStore(FlagStore):
     """Flags in ``path`` (flagd JSON); audit in ``<path>.audit.jsonl``; last good copy in
     ``<path>.last-good``; worker stats under ``<path>.stats/``."""
@@ -73,7 +87,7 @@ class FileStore(FlagStore):
             return
         if signature is None:
             if initial:
-                self._flags = self._last_good() or FlagSet()
+                self._flags = read_last_good(self.last_good_path) or FlagSet()
             self._seen = None
             return
         try:
@@ -84,18 +98,11 @@ class FileStore(FlagStore):
                 log.error("asyncify rollout: flag file unusable, keeping the last good flags: "
                           "%s", exc)
             if initial:
-                self._flags = self._last_good() or FlagSet()
+                self._flags = read_last_good(self.last_good_path) or FlagSet()
             self._seen = signature
             return
         self._flags, self._seen, self._bad = flags, signature, None
-        with contextlib.suppress(OSError):
-            write_atomic(self.last_good_path, dump_document(flags))
-
-    def _last_good(self) -> FlagSet | None:
-        try:
-            return parse_document(self.last_good_path.read_bytes(), str(self.last_good_path))
-        except (FlagError, OSError):
-            return None
+        keep_last_good(self.last_good_path, flags)
 
     def current(self) -> FlagSet | None:
         now = time.monotonic()
@@ -133,8 +140,7 @@ class FileStore(FlagStore):
                 with open(self.audit_path, "a", encoding="utf-8") as audit:
                     audit.write("".join(line + "\n" for line in lines))
             self._flags, self._seen, self._bad = after, self._signature(), None
-            with contextlib.suppress(OSError):
-                write_atomic(self.last_good_path, dump_document(after))
+            keep_last_good(self.last_good_path, after)
             return after
 
     def history(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ The thread and the connection pool are re-created in forked children
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ from typing import Any
 
 import redis
 
-from ._file_store import write_atomic
+from ._file_store import keep_last_good, read_last_good
 from ._flags import FlagError, FlagSet, dump_document, parse_document
 from ._store import STATS_TTL, Change, FlagStore, actor, audit_entries, worker_id
 
@@ -53,7 +52,7 @@ class RedisStore(FlagStore):
         os.register_at_fork(after_in_child=lambda: (m := method()) and m())
         self._poll_once()
         if self._flags is None and self.last_good_path is not None:
-            self._flags = self._read_last_good()
+            self._flags = read_last_good(self.last_good_path)
             self._ok_at = time.monotonic()  # the copy counts as fresh once, at start
 
     def _start_state(self) -> None:
@@ -69,13 +68,6 @@ class RedisStore(FlagStore):
         self._start_state()
 
     # --- reading ---------------------------------------------------------------------------
-
-    def _read_last_good(self) -> FlagSet | None:
-        assert self.last_good_path is not None
-        try:
-            return parse_document(self.last_good_path.read_bytes(), str(self.last_good_path))
-        except (FlagError, OSError):
-            return None
 
     def _poll_once(self) -> None:
         try:
@@ -105,8 +97,7 @@ class RedisStore(FlagStore):
     def _remember(self, flags: FlagSet, raw: bytes) -> None:
         self._flags, self._raw, self._ok_at = flags, raw, time.monotonic()
         if self.last_good_path is not None:
-            with contextlib.suppress(OSError):
-                write_atomic(self.last_good_path, dump_document(flags))
+            keep_last_good(self.last_good_path, flags)
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_interval):

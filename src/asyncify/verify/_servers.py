@@ -177,6 +177,11 @@ class Server:
                 process_group=self._proc.pid,
             )
 
+    @property
+    def pid(self) -> int:
+        """The server's main process (its process group leader)."""
+        return self._proc.pid
+
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])

@@ -28,7 +28,10 @@ SESSION_OPS = frozenset({
 def note_imports(p: Pass, module: cst.Module) -> None:
     """Remember whether the file uses SQLAlchemy: it imports ``sqlalchemy`` or
     ``flask_sqlalchemy``, or a name ``db`` (the Flask-SQLAlchemy convention). Without that,
-    a ``self.session`` or ``session`` is more likely a ``requests.Session``."""
+    a ``self.session`` or ``session`` is more likely a ``requests.Session``. Several rules
+    call it; the first one decides for the file."""
+    if "sqlalchemy_file" in p.scratch:
+        return
     found = False
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):

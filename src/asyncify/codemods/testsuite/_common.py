@@ -6,6 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .._rule import dotted
+from ..requests_httpx._kwargs import kw as kw  # re-exported for the test-suite rules
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 # Where the per-file state lives in ``Pass.scratch``.
@@ -23,12 +24,6 @@ EXCEPTIONS = {
     "Timeout": "httpx.ReadTimeout",
     "TooManyRedirects": "httpx.TooManyRedirects",
 }
-
-
-def kw(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(value=value, keyword=cst.Name(name),
-                   equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                         whitespace_after=cst.SimpleWhitespace("")))
 
 
 def keywords(call: cst.Call) -> dict[str, cst.Arg]:

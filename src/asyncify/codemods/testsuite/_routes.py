@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .._engine import _dotted_expr
 from .._rule import dotted
 from ._common import EXCEPTIONS, VERBS, exception_name, kw, route
 
@@ -54,15 +55,8 @@ def build(receiver: cst.BaseExpression, mocked: Mocked) -> cst.Call | str:
         name = exception_name(mocked.raises)
         if name not in EXCEPTIONS:
             return f"the mock raises {name or 'an exception'}, which has no httpx twin here"
-        outcome = cst.Call(cst.Name("mock"), [kw("side_effect", _dotted(EXCEPTIONS[name]))])
+        outcome = cst.Call(cst.Name("mock"), [kw("side_effect", _dotted_expr(EXCEPTIONS[name]))])
         return route(receiver, verb, url, outcome)
     args = [] if mocked.status is None else [kw("status_code", mocked.status)]
     args += [kw(name, value) for name, value in mocked.body]
     return route(receiver, verb, url, cst.Call(cst.Name("respond"), args))
-
-
-def _dotted(name: str) -> cst.BaseExpression:
-    node: cst.BaseExpression = cst.Name(name.split(".")[0])
-    for part in name.split(".")[1:]:
-        node = cst.Attribute(node, cst.Name(part))
-    return node
