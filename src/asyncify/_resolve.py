@@ -412,6 +412,17 @@ class Resolver:
         refs = fn.summary.yields if self.is_context_manager(fn) else fn.summary.returns
         return self._first(refs, self.scope_of(fn), 0)
 
+    def returned_class(self, qname: str) -> str | None:
+        """The project class whose instance a call of the function ``qname`` returns, by its
+        return statements or else its return annotation."""
+        fn = self.functions.get(qname)
+        if fn is None:
+            return None
+        value = self.returned(qname) or self._annotated(fn, 0)
+        if value is None or value.kind != "obj" or value.qname not in self.classes:
+            return None
+        return value.qname
+
     def _first(self, refs: list[Ref], scope: Scope, depth: int) -> Value | None:
         for ref in refs:
             if ref == UNKNOWN or ref[0] == "k":

@@ -54,7 +54,7 @@ _SYNC_DECORATORS = frozenset({
 def conversion_contexts(
     graph: CallGraph, files: Iterable[str], converts: Converts,
     keep_sync: Iterable[str] = (), kept: Mapping[str, str] | None = None,
-    shells: Iterable[str] = (),
+    shells: Iterable[str] = (), adopted: Iterable[str] = (),
 ) -> dict[str, FileContext]:
     """Per file (relative path), what to make async and which call sites to await.
 
@@ -65,6 +65,8 @@ def conversion_contexts(
     ``shells``: blocked functions (see :func:`shell_candidates`) that keep their ``def`` but
     run their body on the bridge: their call sites are awaited like an async function's, but
     their callers still stay sync (they call a function that blocks on the event loop).
+    ``adopted``: classes (qualified names) whose twin adopts legacy instances
+    (:attr:`FileContext.adopted`).
     """
     wanted = set(files)
     functions = graph.functions
@@ -73,6 +75,7 @@ def conversion_contexts(
         return functions[qname].module.file.relpath
 
     stuck, blocked, eligible = _stuck(graph, converts, list(keep_sync), kept or {})
+    adopted_classes = set(adopted)
     shelled = {name for name in shells if name in eligible}
 
     # Only what reaches I/O through calls awaits anything: a function that merely defines a
@@ -102,6 +105,8 @@ def conversion_contexts(
                 continue
             caller_async = (edge.caller in converted or edge.caller in shelled
                             or functions[edge.caller].summary.is_async)
+            if not caller_async and functions[callee].cls in adopted_classes:
+                continue  # sync code gets the legacy object (migrate/_adopt.py): no bridge
             target = parts[relpath].await_at if caller_async else parts[relpath].bridge_at
             target.add((edge.line, edge.col))
             parts[relpath].callees.setdefault((edge.line, edge.col), set()).add(
@@ -117,6 +122,12 @@ def conversion_contexts(
             part.shells[qualname] = part.blocked.pop(qualname, blocked[name])
             part.make_async.add(qualname)  # its body is walked as async code
     modules = {m.file.relpath: m.name for m in graph.resolver.index.modules.values()}
+    adopted_in: dict[str, set[str]] = {}
+    for cls in adopted_classes:
+        owner = next((f for f in functions.values() if f.cls == cls), None)
+        if owner is not None:
+            adopted_in.setdefault(owner.module.file.relpath, set()).add(
+                cls.removeprefix(owner.module.name + "."))
     return {
         relpath: FileContext(
             module=modules.get(relpath, ""),
@@ -127,6 +138,7 @@ def conversion_contexts(
             blocked=part.blocked,
             callees={at: frozenset(names) for at, names in part.callees.items()},
             shells=part.shells,
+            adopted=frozenset(adopted_in.get(relpath, ())),
         )
         for relpath, part in parts.items()
     }
@@ -219,7 +231,7 @@ def _sync_framework_callees(graph: CallGraph) -> dict[str, str]:
 def settled_contexts(
     graph: CallGraph, files: Iterable[str], rules: Sequence[str],
     keep_sync: Iterable[str] = (), converts: Converts | None = None, *,
-    in_place: bool = True,
+    in_place: bool = True, adopted: Iterable[str] = (),
 ) -> dict[str, FileContext]:
     """:func:`conversion_contexts` for the rules ``rules``, decided per call site: the rules
     run once (nothing written) on the files where functions would turn async, and every
@@ -229,7 +241,8 @@ def settled_contexts(
 
     ``in_place``: the files are rewritten where they are, so a function that stays sync calls
     the rewritten callees; one it enters with ``with`` (or iterates) cannot go through the
-    bridge and stays sync too. (Async twins leave that caller calling the legacy callee.)"""
+    bridge and stays sync too. (Async twins leave that caller calling the legacy callee.)
+    ``adopted``: as for :func:`conversion_contexts`."""
     from .codemods import REGISTRY
 
     selected = [REGISTRY.rules[r] for r in rules]
@@ -239,13 +252,14 @@ def settled_contexts(
 
     files = list(files)
     keep_sync = list(keep_sync)
+    adopted = list(adopted)
     index = graph.resolver.index
     paths = {m.file.relpath: (m.name, m.file.path) for m in index.modules.values()}
     kept: dict[str, str] = {}
     shells: set[str] = set()
     while True:
         contexts = conversion_contexts(graph, files, converts or converted, keep_sync, kept,
-                                       shells)
+                                       shells, adopted)
         eligible = _stuck(graph, converts or converted, keep_sync, kept)[2] if in_place else set()
         more: dict[str, str] = {}
         shell_more: set[str] = set()

@@ -64,6 +64,10 @@ class FileContext:
     # bridge, in a nested ``async def``: qualname → why they stay ``def``. Also listed in
     # ``make_async``, so that their body is walked as async code.
     shells: Mapping[str, str] = field(default_factory=dict)
+    # Classes (qualnames) the legacy app instantiates whose async twin takes the legacy object
+    # over at run time (``asyncify.compat.adopt``): their ``requests.Session`` attributes are
+    # httpx clients in the twin's methods, whatever ``__init__`` sets up (``asyncify apply``).
+    adopted: frozenset[str] = frozenset()
 
 
 NO_CONTEXT = FileContext()

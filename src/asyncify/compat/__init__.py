@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._adopt import AdoptionError, RequestsAsyncClient, adopt, async_session
     from ._flask import (
         FlaskHTTPException,
         FlaskJSONResponse,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         tuple_rows,
     )
     from ._pgsql import pg_args
+    from ._retry import RetryError, RetryTransport
     from ._sandbox import SandboxViolation, in_sandbox, sandboxed
     from ._sqla import (
         Pagination,
@@ -64,20 +66,31 @@ if TYPE_CHECKING:
     from ._testing import (
         ASGIClient,
         HTTPMock,
+        LegacyOnlyWarning,
         asgi_client,
+        assert_redirects,
         combined_app,
         httmock_router,
         http_mock,
         is_json,
         json_or_none,
         mimetype,
+        request_context,
     )
-    from ._transport import AiohttpTransport, new_client
+    from ._transport import AiohttpTransport, new_client, new_transport
     from ._views import class_view, flask_view
 
 # Each family needs its own library (FastAPI and Werkzeug, asyncpg, httpx): a helper is
 # imported on first use, so code that only calls ``http_client`` needs only httpx.
 _HOME = {
+    # Async views of objects the legacy app creates (a requests.Session → httpx).
+    "AdoptionError": "_adopt",
+    "RequestsAsyncClient": "_adopt",
+    "RetryError": "_retry",
+    "RetryTransport": "_retry",
+    "adopt": "_adopt",
+    "async_session": "_adopt",
+    "new_transport": "_transport",
     "SandboxViolation": "_sandbox",
     "in_sandbox": "_sandbox",
     "sandboxed": "_sandbox",
@@ -143,13 +156,16 @@ _HOME = {
     # Test-suite migration (ASY7xx): used by migrated tests only.
     "ASGIClient": "_testing",
     "HTTPMock": "_testing",
+    "LegacyOnlyWarning": "_testing",
     "asgi_client": "_testing",
+    "assert_redirects": "_testing",
     "combined_app": "_testing",
     "httmock_router": "_testing",
     "http_mock": "_testing",
     "is_json": "_testing",
     "json_or_none": "_testing",
     "mimetype": "_testing",
+    "request_context": "_testing",
 }
 
 
@@ -164,22 +180,30 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ASGIClient",
+    "AdoptionError",
     "AiohttpTransport",
     "FlaskHTTPException",
     "FlaskJSONResponse",
     "HTTPMock",
     "LegacyContext",
+    "LegacyOnlyWarning",
     "Pagination",
+    "RequestsAsyncClient",
+    "RetryError",
+    "RetryTransport",
     "SandboxViolation",
     "ShortCircuit",
     "abort",
+    "adopt",
     "as_legacy",
     "as_werkzeug",
     "asgi_client",
+    "assert_redirects",
     "async_call",
     "async_check_call",
     "async_check_output",
     "async_run",
+    "async_session",
     "async_url",
     "before_request",
     "class_view",
@@ -217,10 +241,12 @@ __all__ = [
     "lenient",
     "mimetype",
     "new_client",
+    "new_transport",
     "one_or_404",
     "paginate",
     "pg_args",
     "redirect",
+    "request_context",
     "request_session",
     "requests_params",
     "rowcount",

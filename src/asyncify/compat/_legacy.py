@@ -5,7 +5,8 @@ Migrated endpoints keep calling the legacy app's pure helpers, which may read
 (authentication, request ids) must still run in front of them, with the same ``g``. So each
 migrated request pushes a Flask request context built from the ASGI request (Flask's contexts
 are context variables: one per task, safe on one event loop), runs the legacy hooks in a worker
-thread, and hands errors to the legacy app's own error handlers, so error bodies are the
+thread (on the event loop when ``asyncify apply`` found that none of them does I/O), and
+hands errors to the legacy app's own error handlers, so error bodies are the
 legacy app's, byte for byte.
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-from collections.abc import Callable, Sequence
+import io
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -30,17 +32,19 @@ if TYPE_CHECKING:
     from ..rollout import Rollout
 
 
-def _environ_args(request: Request, body: bytes | None = None) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "path": request.url.path,
-        "base_url": str(request.base_url),
-        "method": request.method,
-        "headers": [(k, v) for k, v in request.headers.items()],
-        "query_string": request.url.query,
-    }
-    if body is not None:
-        args["data"] = body
-    return args
+def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
+    """The WSGI environ the legacy app would get for this request through the a2wsgi mount
+    (the same function builds it), with the body already read."""
+    from a2wsgi.wsgi import build_environ
+
+    environ: dict[str, Any] = dict(build_environ(scope, io.BytesIO(body)))  # type: ignore[arg-type]
+    if body and "CONTENT_LENGTH" not in environ:
+        environ["CONTENT_LENGTH"] = str(len(body))  # a chunked body, read whole
+    return environ
+
+
+def _qualified(function: Any) -> str:
+    return f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}"
 
 
 def _before(legacy: Any) -> Any:
@@ -114,11 +118,30 @@ class LegacyContext:
     (``routes=None``: every request is a migrated one, as in the standalone app)."""
 
     def __init__(
-        self, app: ASGIApp, legacy: Any, routes: Sequence[BaseRoute] | None
+        self, app: ASGIApp, legacy: Any, routes: Sequence[BaseRoute] | None,
+        inline_hooks: Collection[str] = (),
     ) -> None:
         self.app = app
         self.legacy = legacy
         self.routes = None if routes is None else list(routes)  # None: every request
+        self.inline_hooks = frozenset(inline_hooks)
+        self._inline: bool | None = None
+
+    def _hooks_inline(self) -> bool:
+        """Whether the legacy hooks may run on the event loop instead of a worker thread:
+        every hook the legacy app registered (before/after request, URL value preprocessors,
+        extensions' included) is one ``inline_hooks`` names — ``asyncify apply`` lists the
+        hooks of the migrated endpoints that do no I/O. (Flask refuses new hooks once it has
+        served a request, so the answer is kept.)"""
+        if self._inline is None:
+            legacy = self.legacy
+            hooks = [hook for registry in (legacy.before_request_funcs,
+                                           legacy.after_request_funcs,
+                                           legacy.url_value_preprocessors)
+                     for functions in registry.values() for hook in functions]
+            self._inline = bool(self.inline_hooks) and all(
+                _qualified(hook) in self.inline_hooks for hook in hooks)
+        return self._inline
 
     def _migrated(self, scope: Scope) -> bool:
         if self.routes is None:
@@ -136,10 +159,11 @@ class LegacyContext:
         async def replay() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
-        context = legacy.test_request_context(**_environ_args(request, body))
+        context = legacy.request_context(_environ(scope, body))
         context.push()
+        inline = self._hooks_inline()
         try:
-            early = await run_in_threadpool(_before, legacy)
+            early = _before(legacy) if inline else await run_in_threadpool(_before, legacy)
             if early is not None:
                 await from_werkzeug(early)(scope, replay, send)
                 return
@@ -149,8 +173,9 @@ class LegacyContext:
                 nonlocal started
                 if message["type"] == "http.response.start":
                     started = True
-                    status, headers = await run_in_threadpool(
-                        _after, legacy, message["status"], list(message.get("headers", [])))
+                    args = (legacy, message["status"], list(message.get("headers", [])))
+                    status, headers = _after(*args) if inline else await run_in_threadpool(
+                        _after, *args)
                     message = {**message, "status": status, "headers": headers}
                 await send(message)
 
@@ -206,6 +231,10 @@ def as_legacy(error: BaseException) -> BaseException:
         import requests
     except ImportError:
         return error
+    from ._retry import RetryError
+
+    if isinstance(error, RetryError):  # an adopted session's urllib3 Retry ran out
+        return requests.exceptions.RetryError(str(error))
     for httpx_name, requests_name in HTTPX_TO_REQUESTS:
         if isinstance(error, getattr(httpx, httpx_name)):
             legacy_type = getattr(requests.exceptions, requests_name)
@@ -262,11 +291,14 @@ async def _let_through(request: Request, exc: Exception) -> Response:
 
 
 def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], *,
-            rollout: Rollout | None = None, **kwargs: Any) -> FastAPI:
+            rollout: Rollout | None = None, inline_hooks: Collection[str] = (),
+            **kwargs: Any) -> FastAPI:
     """The combined app: ``routers`` (each with its URL prefix) answer first, inside the
     legacy request context (:class:`LegacyContext`); every other path goes to the legacy WSGI
     app (a2wsgi). With ``rollout``, its router decides per request which side answers a
-    migrated route (:mod:`asyncify.rollout`)."""
+    migrated route (:mod:`asyncify.rollout`). ``inline_hooks``: the legacy hooks known to do
+    no I/O (qualified names); when they are all the app has, they run on the event loop
+    instead of a worker thread (:meth:`LegacyContext._hooks_inline`)."""
     from a2wsgi import WSGIMiddleware
 
     set_flask_app(legacy)
@@ -277,7 +309,8 @@ def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], *,
     # Errors of migrated routes are answered in LegacyContext: FastAPI's own HTTPException
     # handler (a {"detail": …} body) must let them through.
     app.add_exception_handler(StarletteHTTPException, _let_through)
-    app.add_middleware(LegacyContext, legacy=legacy, routes=migrated)
+    app.add_middleware(LegacyContext, legacy=legacy, routes=migrated,
+                       inline_hooks=inline_hooks)
     # a2wsgi types its ASGI callable with the spec's TypedDicts, Starlette with plain mappings.
     legacy_app = WSGIMiddleware(_own_context(legacy))
     app.mount("/", legacy_app)  # type: ignore[arg-type]

@@ -124,6 +124,7 @@ def standalone(
     routers: Sequence[tuple[APIRouter, str]],
     *,
     legacy_views: Sequence[str] = (),
+    inline_hooks: Sequence[str] = (),
     **kwargs: Any,
 ) -> FastAPI:
     """The migrated app without the legacy WSGI app: ``routers`` (each with its URL
@@ -146,5 +147,5 @@ def standalone(
     app.add_exception_handler(StarletteHTTPException, handler)
     for cls in _handled_classes(legacy):
         app.add_exception_handler(cls, handler)
-    app.add_middleware(LegacyContext, legacy=legacy, routes=None)
+    app.add_middleware(LegacyContext, legacy=legacy, routes=None, inline_hooks=inline_hooks)
     return app

@@ -14,9 +14,11 @@ import importlib
 import json
 import os
 import re
+import unittest
+import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import anyio.from_thread
 import httpx
@@ -123,6 +125,60 @@ def mimetype(response: httpx.Response) -> str:
     return kind.split(";")[0].strip().lower()
 
 
+_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def request_context(app: Any) -> Any:
+    """The test request context Flask-Testing pushes around each test: the Flask app's
+    ``test_request_context()``. For an app already converted to FastAPI in place, that of a
+    stand-in Flask app whose URL map holds the app's named routes, so ``flask.url_for(name,
+    ...)`` in the tests still builds their URLs (path parameters fill the route, the other
+    values the query string); its ``current_app`` has an empty config."""
+    if hasattr(app, "test_request_context"):
+        return app.test_request_context()
+    from flask import Flask
+
+    stand_in = Flask("asyncify_routes", static_folder=None)
+    for route in getattr(app, "routes", ()):
+        name, path = getattr(route, "name", None), getattr(route, "path", None)
+        if name and isinstance(path, str):
+            rule = _PARAM.sub(lambda m: f"<{m[2] + ':' if m[2] and m[2] != 'str' else ''}"
+                                        f"{m[1]}>", path)
+            stand_in.add_url_rule(rule, endpoint=name, build_only=True)
+    return stand_in.test_request_context()
+
+
+class LegacyOnlyWarning(UserWarning):
+    """:func:`combined_app` found no migrated app and serves the legacy app alone."""
+
+
+def assert_redirects(case: unittest.TestCase, response: httpx.Response, location: str,
+                     message: str | None = None) -> None:
+    """Flask-Testing's ``self.assertRedirects(response, location)`` on an httpx response:
+    the status is 301, 302, 303, 305 or 307 (not 308: Flask-Testing rejects it), and the
+    redirect points to ``location``, a relative one made absolute against
+    ``http://<SERVER_NAME or localhost>`` of ``case.app`` (the Flask app).
+
+    The ``Location`` header is resolved against the request URL first, as Werkzeug < 2.1 did
+    for every response (``autocorrect_location_header``) when Flask-Testing was written; on
+    Werkzeug ≥ 2.1 Flask-Testing compares the raw header, so its assertion fails on any
+    relative redirect, whatever the target.
+
+    :raises AssertionError: not such a redirect (``message`` if given).
+    """
+    expected = location
+    if not urlsplit(location).netloc:
+        config = getattr(case, "app").config  # noqa: B009 (set by the migrated setUp)
+        expected = urljoin(f"http://{config.get('SERVER_NAME') or 'localhost'}", location)
+    codes = (301, 302, 303, 305, 307)
+    case.assertIn(response.status_code, codes, message or (
+        f"HTTP Status {', '.join(map(str, codes))} expected but got {response.status_code}"))
+    actual = response.headers.get("location")
+    if actual is not None:
+        actual = urljoin(str(response.request.url), actual)
+    case.assertEqual(actual, expected, message)
+
+
 def combined_app(legacy: Any, target: str | None = None) -> Any:
     """The migrated ASGI app, serving ``legacy`` (a Flask app the test built with its own
     factory and config) where endpoints are not migrated.
@@ -131,18 +187,34 @@ def combined_app(legacy: Any, target: str | None = None) -> Any:
     ``ASYNCIFY_COMBINED_APP`` environment variable, else ``<package>_async.main:app`` for the
     legacy app's top-level package. A combined app is rebuilt around ``legacy`` (its
     migrated routes, ``legacy``'s config, hooks and error handlers); any other app is
-    returned as it is.
+    returned as it is. When that default twin does not exist (``apply`` migrated nothing
+    yet, e.g. every endpoint is a REST ``Resource``) ``legacy`` is served alone through the
+    same ASGI wrapping, with a :class:`LegacyOnlyWarning`.
 
-    :raises ImportError: the target cannot be imported (the message says how to set it).
+    ``legacy`` without Flask's WSGI side (an app already converted to FastAPI in place) is
+    the migrated app: it is returned as it is.
+
+    :raises ImportError: the target cannot be imported: a ``target`` or
+        ``ASYNCIFY_COMBINED_APP`` given, or a twin that fails on import (the message says
+        how to set it).
     """
     from ._legacy import LegacyContext, combine
 
-    spec = target or os.environ.get("ASYNCIFY_COMBINED_APP") or (
-        f"{legacy.import_name.partition('.')[0]}_async.main:app")
+    if not hasattr(legacy, "wsgi_app"):
+        return legacy
+    package = f"{legacy.import_name.partition('.')[0]}_async"
+    chosen = target or os.environ.get("ASYNCIFY_COMBINED_APP")
+    spec = chosen or f"{package}.main:app"
     module_name, _, attribute = spec.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
+        missing = isinstance(exc, ModuleNotFoundError) and exc.name in (package, module_name)
+        if chosen is None and missing:
+            warnings.warn(f"no migrated app {spec!r} (`asyncify apply` has not written it): "
+                          f"serving the legacy app {legacy.import_name!r} alone over ASGI",
+                          LegacyOnlyWarning, stacklevel=2)
+            return combine(legacy, [])
         raise ImportError(f"cannot import the migrated app {spec!r} ({exc}); run `asyncify "
                           "apply` first, or set ASYNCIFY_COMBINED_APP=module:attribute") from exc
     app = getattr(module, attribute or "app")

@@ -145,6 +145,29 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._session = None
 
 
+def new_transport(
+    name: str | None = None, *, verify: Any = True, cert: Any = None, trust_env: bool = True,
+    keepalive: int | None = None,
+) -> httpx.AsyncBaseTransport:
+    """A transport as configured (``name`` as for :func:`new_client`). TLS settings other
+    than the defaults (``verify``, ``cert``) always go through httpcore; ``keepalive`` bounds
+    the idle connections kept (connections themselves are not capped, as with requests).
+
+    :raises ValueError: an unknown transport name.
+    """
+    import os
+
+    name = name or os.environ.get("ASYNCIFY_HTTP_TRANSPORT", "httpcore")
+    if name not in ("httpcore", "aiohttp"):
+        raise ValueError(f"ASYNCIFY_HTTP_TRANSPORT={name!r} is not a transport; use "
+                         "'httpcore' or 'aiohttp'")
+    if name == "aiohttp" and verify is True and cert is None:
+        return AiohttpTransport()
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=keepalive or 20)
+    return httpx.AsyncHTTPTransport(verify=verify, cert=cert, trust_env=trust_env,
+                                    limits=limits)
+
+
 def new_client(transport: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
     """A shared client as configured: ``transport`` is ``"httpcore"`` (httpx's own pool) or
     ``"aiohttp"``; ``None`` reads ``ASYNCIFY_HTTP_TRANSPORT`` (default ``httpcore``).

@@ -9,9 +9,11 @@ changes nothing, applying another merges it in, and the legacy files are never w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .._callgraph import CallGraph
 from .._endpoints import Endpoint
@@ -20,6 +22,7 @@ from .._scope import settled_contexts
 from .._write import refuse_dirty
 from ..codemods import REGISTRY, FileContext, Outcome
 from ..errors import UsageError
+from ._adopt import Adoption, candidates, unsettled
 from ._entry import combined_app, standalone_app
 from ._factory import factory_call
 from ._sqla import converts, relationships, request_session_pass
@@ -100,9 +103,53 @@ def migrate(
     result = Migration(root, package, selected)
 
     rules = [rule.id for rule in REGISTRY]
-    functions = graph.functions
-    files = sorted({f.module.file.relpath for f in functions.values()})
+    files = sorted({f.module.file.relpath for f in graph.functions.values()})
     handlers = {q for e in selected for q in e.handlers.values()}
+    related = relationships(m.file.path for m in graph.resolver.index.modules.values())
+    decision = _decide(graph, files, rules, handlers)
+    outcomes, staying, twins = _build(root, graph, rules, handlers, decision, package, top,
+                                      related)
+    if staying:
+        # Handlers that stay on the legacy app (a streamed response...) do not hold back the
+        # adoption of a client the other twins use.
+        again = _decide(graph, files, rules, handlers - staying)
+        if again.adoption.classes > decision.adoption.classes:
+            outcomes, staying, twins = _build(root, graph, rules, handlers, again, package,
+                                              top, related)
+    result.outcomes.extend(outcomes)
+    for init in _package_inits(root, package, [o.path for o in result.outcomes]):
+        result.outcomes.append(_outcome(root, init, b"", []))
+    # The legacy hooks, when none of them does I/O, run on the event loop (compat.combine).
+    hooks = sorted({hook for e in endpoints for hook in e.hooks})
+    pure_hooks = [] if any(hook in graph.blocking for hook in hooks) else hooks
+    result.outcomes.append(_outcome(root, f"{package}/main.py",
+                                    combined_app(selected, twins, factory,
+                                                 pure_hooks).encode(), []))
+    result.outcomes.append(_outcome(root, f"{package}/standalone.py",
+                                    standalone_app(selected, endpoints, twins, {
+        e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
+                                      for h in e.handlers.values() for s in staying)
+    }, factory, pure_hooks).encode(), []))
+    result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
+                                    "".join(f"{i}\n" for i in applied).encode(), []))
+    if write:
+        result.written, result.journal = write_outcomes(
+            root, "apply " + " ".join(e.id for e in chosen), result.outcomes)
+    return result
+
+
+@dataclass
+class _Decision:
+    reached: Mapping[str, object]  # the functions the handlers reach
+    adoption: Adoption
+    contexts: dict[str, FileContext]
+
+
+def _decide(graph: CallGraph, files: list[str], rules: list[str],
+            handlers: set[str]) -> _Decision:
+    """What turns async in the twins of ``handlers``, and which legacy-created objects they
+    adopt."""
+    functions = graph.functions
     reached = graph.reach(handlers)
     # A twin class is only used where twin code creates the object: methods of objects the
     # legacy code builds (in its app factory, at import time) keep their sync legacy class.
@@ -117,23 +164,43 @@ def migrate(
     # A class-based view is created by the route for each request (compat.class_view), in
     # the twin: its methods follow the twin's decisions.
     created |= {functions[h].cls or "" for h in handlers if h in functions}
-    legacy_objects = {
-        name for name, fn in functions.items()
-        if fn.cls is not None and fn.cls not in created
-    }
-    contexts = settled_contexts(graph, files, rules, legacy_objects, converts(rules),
-                                in_place=False)
-    related = relationships(m.file.path for m in graph.resolver.index.modules.values())
-    in_scope = {
-        name for name in reached
-        if name in handlers or (
-            name in graph.blocking
-            and functions[name].summary.qualname
-            in contexts[functions[name].module.file.relpath].make_async
-        )
+    legacy_classes = {fn.cls for fn in functions.values()
+                      if fn.cls is not None and fn.cls not in created}
+    # A client class the legacy code creates is adopted when it can be (see _adopt): its
+    # twin methods then convert too.
+    adoption = candidates(graph, twin_side, legacy_classes)
+    while True:
+        # (Only their methods that do I/O: a pure method staying sync holds nobody back.)
+        legacy_objects = {
+            name for name, fn in functions.items()
+            if fn.cls in legacy_classes and fn.cls not in adoption.classes
+            and name in graph.blocking
+        }
+        contexts = settled_contexts(graph, files, rules, legacy_objects, converts(rules),
+                                    in_place=False, adopted=adoption.classes)
+        failed = unsettled(graph, adoption, reached, functools.partial(_is_async, graph,
+                                                                        contexts))
+        if not failed:
+            return _Decision(reached, adoption, contexts)
+        adoption = adoption.without(failed)
+
+
+def _build(
+    root: Path, graph: CallGraph, rules: list[str], handlers: set[str], decision: _Decision,
+    package: str, top: str, related: Any,
+) -> tuple[list[Outcome], set[str], dict[str, str]]:
+    """The twin modules (outcomes), the handlers that stay on the legacy app, and the twin
+    module of each legacy module."""
+    functions = graph.functions
+    contexts, adoption = decision.contexts, decision.adoption
+    in_scope = handlers | {
+        name for name in decision.reached
+        if name in graph.blocking and name in functions
+        and functions[name].summary.qualname
+        in contexts[functions[name].module.file.relpath].make_async
     }
     modules: dict[str, set[str]] = {}
-    for name in in_scope:
+    for name in in_scope | {g for found in adoption.getters.values() for g in found}:
         if name in functions:
             fn = functions[name]
             modules.setdefault(fn.module.name, set()).add(fn.summary.qualname)
@@ -144,6 +211,7 @@ def migrate(
         m: frozenset(q.partition(".")[0] for q in local) for m, local in modules.items()
     }
     index = graph.resolver.index
+    outcomes: list[Outcome] = []
     staying: set[str] = set()  # handlers whose endpoint layer could not be converted
     for module_name, local in sorted(modules.items()):
         module = index.modules[module_name]
@@ -154,13 +222,15 @@ def migrate(
             module=context.module,
             make_async=context.make_async & frozenset(local),
             await_at=context.await_at, bridge_at=context.bridge_at, sites=context.sites,
-            blocked=context.blocked, callees=context.callees,
+            blocked=context.blocked, callees=context.callees, adopted=context.adopted,
         )
         keep = frozenset(q.partition(".")[0] for q in local) | frozenset(local)
         local_handlers = frozenset(
             functions[h].summary.qualname for h in handlers
             if h in functions and functions[h].module.name == module_name)
-        twin = TwinModule(module_name, twins[module_name], twin_rel, keep, local_handlers)
+        twin = TwinModule(module_name, twins[module_name], twin_rel, keep, local_handlers,
+                          *_adopted_here(graph, adoption, module_name, twins),
+                          frozenset(g for found in adoption.getters.values() for g in found))
         legacy_names = [*module.summary.functions, *module.summary.classes,
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
         source = module.file.path.read_bytes()
@@ -171,25 +241,33 @@ def migrate(
                                     converted_by_module,
                                     request_session_pass(local_handlers, related, top))
         except ValueError as exc:
-            result.outcomes.append(Outcome(twin_rel, "failed", str(exc)))
+            outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue
-        result.outcomes.append(_outcome(root, twin_rel, new, todos))
+        outcomes.append(_outcome(root, twin_rel, new, todos))
         staying.update(f"{module_name}.{name}" for name in left)
-    for init in _package_inits(root, package, [o.path for o in result.outcomes]):
-        result.outcomes.append(_outcome(root, init, b"", []))
-    result.outcomes.append(_outcome(root, f"{package}/main.py",
-                                    combined_app(selected, twins, factory).encode(), []))
-    result.outcomes.append(_outcome(root, f"{package}/standalone.py",
-                                    standalone_app(selected, endpoints, twins, {
-        e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
-                                      for h in e.handlers.values() for s in staying)
-    }, factory).encode(), []))
-    result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
-                                    "".join(f"{i}\n" for i in applied).encode(), []))
-    if write:
-        result.written, result.journal = write_outcomes(
-            root, "apply " + " ".join(e.id for e in chosen), result.outcomes)
-    return result
+    return outcomes, staying, twins
+
+
+def _is_async(graph: CallGraph, contexts: Mapping[str, FileContext], name: str) -> bool:
+    fn = graph.functions[name]
+    context = contexts.get(fn.module.file.relpath)
+    return fn.summary.is_async or (context is not None
+                                   and fn.summary.qualname in context.make_async)
+
+
+def _adopted_here(graph: CallGraph, adoption: Adoption, module: str,
+                  twins: dict[str, str]) -> tuple[frozenset[str], tuple[tuple[str, str, str], ...]]:
+    """The adopted classes of ``module`` and its getters, for :class:`TwinModule`."""
+    functions = graph.functions
+    classes = frozenset(c.removeprefix(module + ".") for c in adoption.classes
+                        if c.rpartition(".")[0] == module)
+    getters = []
+    for cls, found in sorted(adoption.getters.items()):
+        home, _, name = cls.rpartition(".")
+        for getter in found:
+            if functions[getter].module.name == module:
+                getters.append((functions[getter].summary.qualname, name, twins[home]))
+    return classes, tuple(getters)
 
 
 def _twin_path(relpath: str, top: str, package: str) -> str:

@@ -135,9 +135,10 @@ def _header(selected: Sequence[Endpoint], twins: dict[str, str], helpers: list[s
 
 
 def combined_app(selected: Sequence[Endpoint], twins: dict[str, str],
-                 factory: str | None = None) -> str:
+                 factory: str | None = None, inline_hooks: Sequence[str] = ()) -> str:
     """``main.py``: the migrated routers in front of the legacy app (``compat.combine``);
-    ``factory``: the configured call of the app factory."""
+    ``factory``: the configured call of the app factory; ``inline_hooks``: the legacy hooks
+    that do no I/O (they may run on the event loop)."""
     imports, routers, names, app_routes, build = _header(
         selected, twins, ["combine"], {"legacy", "app"}, factory)
     return _tidied(selected, twins, [
@@ -160,6 +161,7 @@ def combined_app(selected: Sequence[Endpoint], twins: dict[str, str],
         "    legacy,",
         *_router_list(routers, names, bool(app_routes)),
         "    rollout=Rollout.configured(),",
+        *_inline_hooks(inline_hooks),
         ")",
         "",
     ])
@@ -172,7 +174,7 @@ def _line(endpoint: Endpoint) -> str:
 
 def standalone_app(
     selected: Sequence[Endpoint], endpoints: Sequence[Endpoint], twins: dict[str, str],
-    staying: set[str], factory: str | None = None,
+    staying: set[str], factory: str | None = None, inline_hooks: Sequence[str] = (),
 ) -> str:
     """``standalone.py``: the migrated routers without the legacy app mounted
     (``compat.standalone``). Routes declared on the app object itself, and the ``staying``
@@ -212,8 +214,15 @@ def standalone_app(
     if on_app or kept:
         views = ", ".join(f'"{e.name}"' for e in [*on_app, *kept])
         lines += [f"    legacy_views=[{views}],"]
-    lines += [")", ""]
+    lines += [*_inline_hooks(inline_hooks), ")", ""]
     return _tidied(selected, twins, lines)
+
+
+def _inline_hooks(hooks: Sequence[str]) -> list[str]:
+    if not hooks:
+        return []
+    return ["    # The legacy request hooks, which do no I/O: they run on the event loop.",
+            "    inline_hooks=[", *(f'        "{hook}",' for hook in hooks), "    ],"]
 
 
 def _tidied(selected: Sequence[Endpoint], twins: dict[str, str], lines: list[str]) -> str:

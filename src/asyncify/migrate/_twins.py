@@ -20,6 +20,7 @@ import libcst as cst
 from ..codemods import FileContext, transform
 from ..codemods._engine import add_imports
 from ..codemods._rule import dotted
+from ._getters import legacy_getter_calls
 from ._tidy import tidy
 
 _MARKER = re.compile(r"# TODO\[asyncify (ASY\d+)\]: (.*?)(?: — \S+)?$")
@@ -32,6 +33,15 @@ class TwinModule:
     relpath: str  # of the twin file, relative to the root
     keep: frozenset[str]  # qualnames of the functions kept (converted) in it
     handlers: frozenset[str] = frozenset()  # the endpoint handlers among them
+    # Classes of this module whose twin adopts the legacy object (``compat.adopt``): the twin
+    # derives from the legacy class and holds only the converted methods.
+    adopted: frozenset[str] = frozenset()
+    # Getters of this module returning an adopted object: (getter name, class name, twin
+    # module of the class).
+    getters: tuple[tuple[str, str, str], ...] = ()
+    # Every adopting getter of the project (qualified names): a call of one imported from a
+    # twin may have to get the legacy object instead (``_getters``).
+    adopting: frozenset[str] = frozenset()
 
 
 def twin_name(module: str, package: str) -> str:
@@ -64,6 +74,16 @@ def build_twin(
     trimmed = tree.visit(trim)
     if trim.needs_adapter and "legacy_decorator" not in _defined(trimmed):
         trimmed = add_imports(trimmed, [("asyncify.compat", "legacy_decorator")])
+    getters = {**trim.getters, **{name: module.legacy for name, _, _ in module.getters}}
+    trimmed, legacy_modules = legacy_getter_calls(trimmed, getters)
+    if legacy_modules:
+        trimmed = add_imports(trimmed, [(m, None) for m in sorted(legacy_modules)])
+    if module.adopted or module.getters:
+        trimmed = add_imports(trimmed, [
+            (module.legacy, None),
+            *(("asyncify.compat", "adopt") for _ in module.getters[:1]),
+            *((home, cls) for _, cls, home in module.getters if home != module.twin),
+        ])
     defined = _defined(trimmed)
     missing = sorted(n for n in set(legacy_names) - defined if not n.startswith("__"))
     packages = {module.legacy.partition(".")[0], module.twin.partition(".")[0]}
@@ -101,6 +121,7 @@ class _Trim(cst.CSTTransformer):
         # Handlers whose endpoint layer could not be converted: they stay on the legacy app.
         self.left: dict[str, str] = {}
         self.needs_adapter = False
+        self.getters: dict[str, str] = {}  # adopting getters imported: local name → legacy module
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -116,6 +137,9 @@ class _Trim(cst.CSTTransformer):
                 if name not in self.module.keep:
                     self.dropped.add(name)
                     continue
+                getter = next((g for g in self.module.getters if g[0] == name), None)
+                if getter is not None:
+                    statement = self._adopting_getter(statement, getter[1])
                 if name in self.module.handlers:
                     why = _endpoint_todo(statement)
                     if why is not None:
@@ -128,9 +152,37 @@ class _Trim(cst.CSTTransformer):
                 if not any(k.startswith(prefix) for k in self.module.keep):
                     self.dropped.add(statement.name.value)
                     continue
+                if statement.name.value in self.module.adopted:
+                    statement = self._adopted_class(statement)
             body.append(statement)
         body = [s for s in body if not self._registers_dropped(s)]
         return updated.with_changes(body=body)
+
+    def _adopted_class(self, cls: cst.ClassDef) -> cst.ClassDef:
+        """``class C(legacy.C)`` holding only the converted methods: the legacy app creates the
+        object, ``compat.adopt`` hands twin code this view of it."""
+        name = cls.name.value
+        methods = [s for s in cls.body.body if isinstance(s, cst.FunctionDef)
+                   and f"{name}.{s.name.value}" in self.module.keep]
+        doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(
+            f'"""Async twin of {self.module.legacy}.{name}.\n\n'
+            "    The legacy app creates the object; twin code gets this view of it from "
+            "`adopt`:\n    the same state, with its HTTP session as an httpx client (same "
+            'headers, params,\n    retries and hooks).\n    """'))])
+        base = cst.Arg(cst.parse_expression(f"{self.module.legacy}.{name}"))
+        return cls.with_changes(bases=[base], keywords=[], lpar=cst.LeftParen(),
+                                rpar=cst.RightParen(),
+                                body=cls.body.with_changes(body=[doc, *methods]))
+
+    def _adopting_getter(self, function: cst.FunctionDef, cls: str) -> cst.FunctionDef:
+        """The getter's twin: the legacy getter's object, adopted by the twin class."""
+        name = function.name.value
+        doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(
+            f'"""What the legacy {self.module.legacy}.{name}() returns, seen through its '
+            'async twin."""'))])
+        call = cst.parse_expression(f"adopt({self.module.legacy}.{name}(), {cls})")
+        body = cst.IndentedBlock([doc, cst.SimpleStatementLine([cst.Return(call)])])
+        return function.with_changes(decorators=[], body=body)
 
     def _adapt_decorators(self, function: cst.FunctionDef) -> cst.FunctionDef:
         """Legacy view decorators under the route decorator go through
@@ -202,6 +254,10 @@ class _Trim(cst.CSTTransformer):
                 module, _, leaf = home.rpartition(".")
                 if module in self.twins and leaf in self.converted.get(module, ()):
                     target = self.twins[module]
+                    if home in self.module.adopting:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        if isinstance(bound, cst.Name):
+                            self.getters[bound.value] = module
                     if leaf != name:
                         alias = alias.with_changes(name=cst.Name(leaf), asname=alias.asname
                                                    or cst.AsName(cst.Name(name)))

@@ -3,25 +3,30 @@ that answers httpx and requests alike, Flask's response semantics, the sync ASGI
 
 from __future__ import annotations
 
+import unittest
+
 import httpx
 import pytest
 import requests
 import respx
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, RedirectResponse
-from flask import Flask
+from flask import Flask, Response, current_app, g, redirect, url_for
 from httmock import urlmatch
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from asyncify.compat import (
+    LegacyOnlyWarning,
     asgi_client,
+    assert_redirects,
     combined_app,
     httmock_router,
     http_mock,
     is_json,
     json_or_none,
     mimetype,
+    request_context,
 )
 
 
@@ -117,10 +122,103 @@ def test_asgi_client_has_flask_clients_defaults() -> None:
         assert [held.get("/where").text for _ in range(3)] == ["here"] * 3
 
 
-def test_combined_app_needs_an_importable_target() -> None:
-    legacy = Flask("nowhere_pkg.app")
-    with pytest.raises(ImportError, match=r"nowhere_pkg_async\.main:app.*ASYNCIFY_COMBINED_APP"):
-        combined_app(legacy)
+def _legacy(name: str) -> Flask:
+    app = Flask(name)
+
+    @app.before_request
+    def tag() -> None:
+        g.tag = "hooked"
+
+    @app.get("/who")
+    def who() -> dict[str, str]:
+        return {"served_by": "flask", "tag": g.tag}
+
+    @app.get("/old")
+    def old() -> Response:
+        return redirect("/who")
+
+    @app.get("/moved")
+    def moved() -> Response:
+        return redirect("/who", 308)
+
+    return app
+
+
+def test_without_a_twin_the_legacy_app_is_served_alone() -> None:
+    """No ``<package>_async`` (apply migrated nothing, e.g. only REST Resources): the
+    legacy app alone, through the same ASGI wrapping, and a one-line warning."""
+    with pytest.warns(LegacyOnlyWarning, match=r"^no migrated app 'nowhere_pkg_async\.main:"
+                      r"app' .*: serving the legacy app 'nowhere_pkg\.app' alone over ASGI$"):
+        app = combined_app(_legacy("nowhere_pkg.app"))
+    with asgi_client(app) as client:
+        answer = client.get("/who")
+    assert answer.json() == {"served_by": "flask", "tag": "hooked"}
+    assert any(getattr(route, "path", None) == "" for route in app.routes)  # the a2wsgi mount
+
+
+def test_an_app_converted_in_place_is_already_the_migrated_app() -> None:
+    """``--in-place`` turned the app module into FastAPI: it is served as it is, and
+    ``flask.url_for`` in the tests builds its routes' URLs in ``request_context``."""
+    app = _asgi()
+
+    @app.get("/items/{item_id:int}/files/{name:path}", name="item_file")
+    async def item_file(item_id: int, name: str) -> PlainTextResponse:
+        return PlainTextResponse(f"{item_id}:{name}")
+
+    assert combined_app(app) is app
+    with request_context(app):
+        url = url_for("item_file", item_id=3, name="a/b.txt", v="x y")
+        assert (url, url_for("where")) == ("/items/3/files/a/b.txt?v=x+y", "/where")
+    with asgi_client(app) as client:
+        assert client.get(url).text == "3:a/b.txt"
+
+
+def test_request_context_of_a_flask_app_is_its_own() -> None:
+    legacy = _legacy("contexts_pkg.app")
+    with request_context(legacy):
+        assert current_app._get_current_object() is legacy  # type: ignore[attr-defined]
+        assert url_for("who", page=2) == "/who?page=2"
+
+
+def test_a_named_target_must_import(monkeypatch) -> None:
+    monkeypatch.setenv("ASYNCIFY_COMBINED_APP", "nowhere_target_for_test:app")
+    with pytest.raises(ImportError, match=r"nowhere_target_for_test:app.*ASYNCIFY_COMBINED_APP"):
+        combined_app(Flask("nowhere_pkg.app"))
+
+
+def test_a_twin_failing_on_import_is_not_hidden(tmp_path, monkeypatch) -> None:
+    twin = tmp_path / "brokenpkg_async"
+    twin.mkdir()
+    (twin / "__init__.py").write_text("")
+    (twin / "main.py").write_text("import a_dependency_nobody_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ImportError, match=r"brokenpkg_async\.main:app.*"
+                                          r"a_dependency_nobody_installed"):
+        combined_app(Flask("brokenpkg.app"))
+
+
+@pytest.mark.parametrize(("path", "location", "server_name", "holds"), [
+    ("/old", "/who", None, True),                      # relative on both sides
+    ("/old", "http://localhost/who", None, True),      # an absolute expectation
+    ("/old", "/who", "shop.test", False),              # SERVER_NAME makes it http://shop.test
+    ("/old", "/elsewhere", None, False),
+    ("/moved", "/who", None, False),                   # 308: Flask-Testing rejects it
+    ("/who", "/who", None, False),                     # not a redirect
+])
+def test_assert_redirects_keeps_flask_testings_rule(path: str, location: str,
+                                                    server_name: str | None,
+                                                    holds: bool) -> None:
+    case = unittest.TestCase()  # only to assert with
+    legacy = _legacy("redirects_pkg.app")
+    legacy.config["SERVER_NAME"] = server_name
+    case.app = legacy  # type: ignore[attr-defined]
+    with pytest.warns(LegacyOnlyWarning), asgi_client(combined_app(legacy)) as client:
+        response = client.get(path)
+    if holds:
+        assert_redirects(case, response, location)
+    else:
+        with pytest.raises(AssertionError):
+            assert_redirects(case, response, location, "why")
 
 
 def test_combined_app_returns_a_plain_asgi_target_as_is(monkeypatch) -> None:

@@ -31,4 +31,10 @@ app = combine(
         (app_routes, ""),
     ],
     rollout=Rollout.configured(),
+    # The legacy request hooks, which do no I/O: they run on the event loop.
+    inline_hooks=[
+        "bookshop.auth.check_token",
+        "bookshop.tracing.assign_request_id",
+        "bookshop.tracing.echo_request_id",
+    ],
 )

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from asyncify.compat import jsonify
+from flask import jsonify
 
 from gateway.app import (  # noqa: F401  (unchanged by the twin: re-exported)
     create_app,

@@ -31,4 +31,9 @@ app = combine(
         (app_routes, ""),
     ],
     rollout=Rollout.configured(),
+    # The legacy request hooks, which do no I/O: they run on the event loop.
+    inline_hooks=[
+        "gateway.tracing.assign_request_id",
+        "gateway.tracing.echo_request_id",
+    ],
 )

@@ -31,4 +31,9 @@ app = standalone(
         (app_routes, ""),
     ],
     legacy_views=["products.product_reviews_stream"],
+    # The legacy request hooks, which do no I/O: they run on the event loop.
+    inline_hooks=[
+        "gateway.tracing.assign_request_id",
+        "gateway.tracing.echo_request_id",
+    ],
 )

@@ -16,7 +16,8 @@ import libcst as cst
 
 from .._engine import Pass
 from .._rule import dotted
-from ._restful import resource_classes, served_functions, wrapped_message, wrapped_owners
+from ._legacy import flask_served, kept_message, kept_owners, shared_names, within
+from ._restful import resource_classes, wrapped_message, wrapped_owners
 
 GATE = frozenset({"flask"})
 RULES = frozenset({"ASY101", "ASY102", "ASY103", "ASY104"})
@@ -46,12 +47,16 @@ class FileFacts:
     # Cls.as_view("name"))``): class → its ``ClassView``. Their request methods are views
     # too, keyed ``"Cls.get"`` in ``views``.
     class_views: dict[str, ClassView] = field(default_factory=dict)
-    # Apps/blueprints a Flask-RESTful/flask-restx ``Api`` wraps (they stay Flask): the
-    # ``id()`` of the call creating each → the marker ASY101 leaves there; and the top-level
-    # classes and functions the legacy Flask app serves (the module's ``Resource``s, the
-    # wrapped objects' routes, hooks and handlers), left as they are.
+    # Apps/blueprints that stay Flask (a REST ``Api`` wraps them, an extension or Flask-only
+    # code uses them, see ``_legacy``): the ``id()`` of the call creating each → the marker
+    # ASY101 leaves there; and the functions and classes (qualnames) the legacy Flask app
+    # calls (the module's ``Resource``s, what a Flask object registers), left as they are.
     wrapped: dict[int, str] = field(default_factory=dict)
     served: set[str] = field(default_factory=set)
+    # A module-level app stays Flask: the whole module is left as it is (but its marker).
+    whole: bool = False
+    # Flask helpers (local names) both served and converted code call: see ``shared_names``.
+    shared: set[str] = field(default_factory=set)
 
     @property
     def owners(self) -> set[str]:
@@ -131,9 +136,16 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
     wrapped_names = wrapped_owners(module, f.owners)
     for wrapped, library in wrapped_names.items():
         f.wrapped[id(created[wrapped])] = wrapped_message(wrapped, library, wrapped in f.apps)
-        f.apps.discard(wrapped)
-        f.blueprints.pop(wrapped, None)
-    f.served = resource_classes(module) | served_functions(module, set(wrapped_names))
+    for kept, uses in kept_owners(module, f.owners - set(wrapped_names)).items():
+        f.wrapped[id(created[kept])] = kept_message(kept, uses, kept in f.apps)
+    staying = {name for name, call in created.items() if id(call) in f.wrapped}
+    f.whole = bool(staying & f.apps)
+    if f.whole:  # its blueprints are registered on it, its helpers answer inside it
+        staying |= f.owners
+    f.apps -= staying
+    f.blueprints = {k: v for k, v in f.blueprints.items() if k not in staying}
+    f.served = resource_classes(module) | flask_served(module, f.owners, staying)
+    f.shared = set() if f.whole else shared_names(module, f.local, f.served)
     flask_classes = {
         statement.name.value: _class_view(f, statement) for statement in module.body
         if isinstance(statement, cst.ClassDef)
@@ -206,6 +218,17 @@ def _class_view(f: FileFacts, node: cst.ClassDef) -> ClassView | None:
                     value, cst.List | cst.Tuple | cst.Set) and all(
                     isinstance(e.value, cst.SimpleString) for e in value.elements) else []
     return ClassView(base, handlers, methods)
+
+
+def legacy(p: Pass) -> bool:
+    """Whether the code being walked is served by the legacy Flask app: its module stays
+    Flask, or it is (inside) a function or class a Flask object calls."""
+    f = facts(p)
+    if f.whole:
+        return True
+    if not f.served:
+        return False
+    return within(p.qualname(), f.served)
 
 
 def owner_call(f: FileFacts, node: cst.BaseExpression) -> tuple[str | None, str]:
@@ -299,7 +322,7 @@ class _Used(cst.CSTVisitor):
 
 def prune_imports(p: Pass, module: cst.Module) -> cst.Module:
     """Drop imports of replaced Flask names the rewritten module no longer uses."""
-    if not p.fired & RULES:
+    if not p.fired & RULES or facts(p).whole:
         return module
     used = _Used()
     module.visit(used)

@@ -5,7 +5,8 @@ Such an ``Api`` registers its resources on the Flask object itself (``add_url_ru
 ``handle_exception``, ``errorhandler``…), so converting the app to ``flask_app()`` or the
 blueprint to ``APIRouter()`` breaks the module at import. The ASY1xx rules therefore leave a
 wrapped app/blueprint Flask, with a marker: its Resource endpoints stay served by the legacy
-app behind the gateway, and the rest of the module is converted as usual.
+app behind the gateway. What it registers keeps Flask's API (``_legacy``); the rest of the
+module is converted as usual, unless it is a wrapped app's module.
 """
 
 from __future__ import annotations
@@ -107,35 +108,6 @@ def resource_classes(module: cst.Module) -> set[str]:
             if isinstance(statement, cst.ClassDef)
             and any(_is(names, base.value, "Resource") for base in statement.bases)} if names \
         else set()
-
-
-def served_functions(module: cst.Module, wrapped: set[str]) -> set[str]:
-    """Top-level functions registered on a wrapped app/blueprint (``@bp.before_request``,
-    ``@app.route``, ``bp.before_request(hook)``…): Flask calls them, so they keep Flask's
-    helpers."""
-    if not wrapped:
-        return set()
-    found: set[str] = set()
-    for statement in module.body:
-        if isinstance(statement, cst.FunctionDef) and any(
-                _owner(d.decorator) in wrapped for d in statement.decorators):
-            found.add(statement.name.value)
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
-                        and _owner(small.value) in wrapped):
-                    found.update(a.value.value for a in small.value.args
-                                 if isinstance(a.value, cst.Name))
-    return found
-
-
-def _owner(node: cst.BaseExpression) -> str | None:
-    """``"bp"`` for ``bp.x``, ``bp.x(...)``."""
-    if isinstance(node, cst.Call):
-        node = node.func
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-        return node.value.value
-    return None
 
 
 def wrapped_message(owner: str, library: str, app: bool) -> str:

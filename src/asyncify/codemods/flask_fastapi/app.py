@@ -4,8 +4,10 @@ Flask's error pages and 308 trailing-slash redirect) and ``APIRouter``s; ``regis
 (int keys also catch the router's own 404/405); a blueprint's ``before_request`` → a router
 dependency that can still answer early. App-wide hooks, ``after_request``, teardown and
 blueprint-scoped error handlers become TODOs (FastAPI has no exact equivalent). An app or
-blueprint a Flask-RESTful / flask-restx / flask-restplus ``Api`` wraps stays Flask, with a
-marker: its Resources are served by the legacy app (see ``_restful``).
+blueprint a Flask-RESTful / flask-restx / flask-restplus ``Api`` wraps (see ``_restful``), or
+that an extension or Flask-only code uses (``SQLAlchemy(app)``, ``app.config``; see
+``_legacy``), stays Flask with a marker: what it serves stays with the legacy app, and a
+module whose app stays Flask is left as it is.
 """
 
 from __future__ import annotations
@@ -50,6 +52,19 @@ class AppAndBlueprints(Rule):
             "app = Flask(__name__)\napi = Api(app)\n",
         ),
         Example(
+            "from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\n"
+            "app = Flask(__name__)\napp.config['SQLALCHEMY_DATABASE_URI'] = 'sqlite://'\n"
+            "db = SQLAlchemy(app)\n",
+            "from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\n"
+            "# TODO[asyncify ASY101]: app 'app' stays Flask, and so does this module: "
+            "app.config, SQLAlchemy(app) need Flask's app. Its routes, hooks and error "
+            "handlers stay served by the legacy app; migrate them with `asyncify apply "
+            "ENDPOINT` (the combined app serves the migrated ones and mounts this app) — "
+            "https://asyncify.readthedocs.io/en/latest/rules/#asy101\n"
+            "app = Flask(__name__)\napp.config['SQLALCHEMY_DATABASE_URI'] = 'sqlite://'\n"
+            "db = SQLAlchemy(app)\n",
+        ),
+        Example(
             "from flask import Blueprint\nfrom .auth import check_token\n\n"
             "bp = Blueprint('admin', __name__, url_prefix='/admin')\nbp.before_request(check_token)\n",
             "from fastapi import APIRouter, Depends\n"
@@ -88,6 +103,8 @@ class AppAndBlueprints(Rule):
         if id(original) in f.wrapped:
             p.todo(self.id, original, f.wrapped[id(original)])
             return updated
+        if f.whole:
+            return updated  # the module's app stays Flask: so do its blueprints and factories
         if is_flask(p, original.func, "Blueprint"):
             args: list[cst.Arg] = []
             for arg in updated.args[2:]:
@@ -146,6 +163,10 @@ class AppAndBlueprints(Rule):
                         "the hook's response (a dependency skips unmatched routes)")
         elif method in _HOOK_TODO:
             self.p.todo(self.id, original, _HOOK_TODO[method])
+        elif method == "run" and owner in f.apps:
+            self.p.todo(self.id, original, "FastAPI has no app.run(): serve it with uvicorn "
+                        "(uvicorn.run(app, host=..., port=...); Flask's debug reloader is "
+                        "uvicorn's reload=True with the app's import string)")
         return updated
 
     def leave_Decorator(self, original: cst.Decorator, updated: cst.Decorator) -> object:

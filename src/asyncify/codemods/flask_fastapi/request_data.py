@@ -15,7 +15,17 @@ import keyword as py_keyword
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._common import GATE, add_params, facts, is_flask, param, prune_imports, scan, view_key
+from ._common import (
+    GATE,
+    add_params,
+    facts,
+    is_flask,
+    legacy,
+    param,
+    prune_imports,
+    scan,
+    view_key,
+)
 
 _SAME = frozenset({"headers", "cookies", "method", "query_params"})
 _TYPES = frozenset({"int", "float", "bool", "str"})
@@ -51,21 +61,16 @@ class RequestData(Rule):
         scan(self.p, node)
         self._stack: list[dict[str, cst.Param] | None] = []
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
-        self._top: str | None = None  # the top-level class or function being walked
         self._handled: set[int] = set()  # request.args/.form nodes that leave_Call handles
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return prune_imports(self.p, updated)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self._classes and not self._stack:
-            self._top = node.name.value
         self._classes.append(node.name.value)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self._classes.pop()
-        if not self._classes and not self._stack:
-            self._top = None
         return updated
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -80,8 +85,6 @@ class RequestData(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
-        if not self._classes and not self._stack:
-            self._top = node.name.value
         name = view_key(self._classes, node.name.value)
         self._stack.append({} if name in f.views or name in f.hooks else None)
 
@@ -91,8 +94,6 @@ class RequestData(Rule):
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         params = self._stack.pop()
-        if not self._classes and not self._stack:
-            self._top = None
         if not params:
             return updated
         self.p.changed(self.id)
@@ -112,8 +113,8 @@ class RequestData(Rule):
             if params is None:
                 facts(self.p).kept.add(original.value.value if isinstance(
                     original.value, cst.Name) else "g")
-                if self._top in facts(self.p).served:
-                    return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
+                if legacy(self.p):
+                    return updated  # served by the legacy Flask app: Flask's helpers stay
                 self.p.todo(self.id, original, "g outside a view: pass request and use "
                             "request.state")
                 return updated
@@ -124,8 +125,8 @@ class RequestData(Rule):
         if params is None:
             facts(self.p).kept.add(original.value.value if isinstance(
                 original.value, cst.Name) else "request")
-            if self._top in facts(self.p).served:
-                return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
+            if legacy(self.p):
+                return updated  # served by the legacy Flask app: Flask's helpers stay
             self.p.todo(self.id, original, "the global request outside a view or hook: pass "
                         "request: Request down from the endpoint")
             return updated

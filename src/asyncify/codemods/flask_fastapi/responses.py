@@ -20,6 +20,7 @@ from ._common import (
     facts,
     is_flask,
     keyword,
+    legacy,
     param,
     prune_imports,
     scan,
@@ -57,6 +58,16 @@ class Responses(Rule):
         Example("from flask import jsonify\n\ndef helper(x):\n    return x, 201\n",
                 "from flask import jsonify\n\ndef helper(x):\n    return x, 201\n",
                 why="not a view: a helper's tuple is converted where a view returns it"),
+        Example("from flask import Flask, jsonify\n\ndef not_found(e):\n"
+                "    return jsonify(error='not found'), 404\n\ndef create_app():\n"
+                "    app = Flask(__name__)\n    app.errorhandler(404)(not_found)\n"
+                "    return app\n",
+                "from flask import Flask, jsonify\n\ndef not_found(e):\n"
+                "    return jsonify(error='not found'), 404\n\ndef create_app():\n"
+                "    app = Flask(__name__)\n    app.errorhandler(404)(not_found)\n"
+                "    return app\n",
+                why="the factory's Flask app registers it as an error handler: Flask calls "
+                    "it, so Flask's jsonify stays"),
         Example(
             "from flask import Blueprint, abort, jsonify, redirect\n\n"
             "bp = Blueprint('b', __name__)\n\n@bp.post('/')\ndef create():\n"
@@ -77,26 +88,19 @@ class Responses(Rule):
         scan(self.p, node)
         self._stack: list[tuple[bool, bool]] = []  # (is a view/handler, needs request)
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
-        self._top: str | None = None  # the top-level class or function being walked
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return prune_imports(self.p, updated)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self._classes and not self._stack:
-            self._top = node.name.value
         self._classes.append(node.name.value)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self._classes.pop()
-        if not self._classes and not self._stack:
-            self._top = None
         return updated
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
-        if not self._classes and not self._stack:
-            self._top = node.name.value
         name = view_key(self._classes, node.name.value)
         self._stack.append((name in f.views or name in f.handlers, False))
 
@@ -106,8 +110,6 @@ class Responses(Rule):
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         _, needs = self._stack.pop()
-        if not self._classes and not self._stack:
-            self._top = None
         if needs:
             self.p.need_import("fastapi", "Request")
             return add_params(updated, [param("request", "Request")])
@@ -139,8 +141,8 @@ class Responses(Rule):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         p = self.p
-        if self._top in facts(p).served:
-            return updated  # served by the legacy Flask app: Flask's helpers stay
+        if legacy(p):  # served by the legacy Flask app: Flask's helpers stay
+            return self._flask_helper(updated)
         for flask_name, twin in _TWINS.items():
             if is_flask(p, original.func, flask_name):
                 p.need_import("asyncify.compat", twin)
@@ -155,18 +157,28 @@ class Responses(Rule):
                 p.todo(self.id, original, why)
         return updated
 
+    def _flask_helper(self, call: cst.Call) -> cst.Call:
+        """``jsonify(...)`` → ``flask.jsonify(...)`` where converted code of the module
+        imports a twin under the same name."""
+        f = facts(self.p)
+        if not (isinstance(call.func, cst.Name) and call.func.value in f.shared):
+            return call
+        self.p.need_import("flask")
+        self.p.changed(self.id)
+        return call.with_changes(func=cst.parse_expression(f.local[call.func.value]))
+
     def leave_Attribute(self, original: cst.Attribute,
                         updated: cst.Attribute) -> cst.BaseExpression:
-        if self._top in facts(self.p).served:
-            return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
+        if legacy(self.p):
+            return updated  # served by the legacy Flask app: Flask's helpers stay
         for name in ("session", "current_app"):
             if is_flask(self.p, original.value, name):
                 self.p.todo(self.id, original, _TODO[name])
         return updated
 
     def _url_for(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if self._top in facts(self.p).served:
-            return updated  # served by the legacy Flask app (a Resource, a wrapped app's hook)
+        if legacy(self.p):
+            return updated  # served by the legacy Flask app: Flask's helpers stay
         if not self._stack or not self._stack[-1][0]:
             self.p.todo(self.id, original, "url_for outside a view: pass request and call "
                         "asyncify.compat.url_for(request, ...)")

@@ -53,9 +53,24 @@ def laid_out(original: cst.Call, args: list[cst.Arg]) -> list[cst.Arg]:
         return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
     separator = original.args[0].comma
     last = original.args[-1].comma
+    # What follows the last argument (the newline before a closing parenthesis on its own
+    # line) stays after the last argument.
+    tail = original.args[-1].whitespace_after_arg
+    opening = original.whitespace_before_args
+    if isinstance(tail, cst.ParenthesizedWhitespace) and isinstance(
+        opening, cst.ParenthesizedWhitespace
+    ) and not isinstance(separator, cst.MaybeSentinel) and not isinstance(
+        separator.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        # ``f(\n    a, b\n)`` grown past the line length: one argument per line.
+        width = sum(len(cst.Module([]).code_for_node(a)) + 2 for a in args)
+        if width + len(opening.last_line.value) + 8 > 99:
+            separator = cst.Comma(whitespace_after=opening)
+            last = cst.Comma()
     return [
-        *(a.with_changes(comma=separator) for a in args[:-1]),
-        args[-1].with_changes(comma=last),
+        *(a.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+          for a in args[:-1]),
+        args[-1].with_changes(comma=last, whitespace_after_arg=tail),
     ]
 
 
@@ -148,11 +163,14 @@ def _json_body(p: Pass, rule: str, original: cst.Call, keywords: dict[str, cst.A
 
 
 def httpx_arguments(
-    p: Pass, rule: str, original: cst.Call, request: Request, *, streamed: bool = False
+    p: Pass, rule: str, original: cst.Call, request: Request, *, streamed: bool = False,
+    requests_client: bool = False,
 ) -> tuple[str, list[cst.Arg]]:
     """The httpx method name and its arguments (not yet laid out), leaving TODOs for what
     cannot be kept exactly. ``streamed``: for ``client.stream(...)``, which always takes the
-    HTTP method first."""
+    HTTP method first. ``requests_client``: the client is a ``compat.RequestsAsyncClient``
+    (an adopted session), which builds the URL, the query string and a ``json=`` body as
+    requests does and has requests' default of no timeout."""
     keywords = dict(request.keywords)
     keywords.pop("stream", None)
     url = request.url
@@ -165,6 +183,8 @@ def httpx_arguments(
         if isinstance(arg.value, cst.SimpleString | cst.ConcatenatedString) and name == "data":
             keywords[name] = kw("content", arg.value)
             continue
+        if requests_client and name == "params":
+            continue  # requests' own prepare_url encodes them
         if not is_literal_mapping(arg.value):
             p.need_import("asyncify.compat", "requests_params")
             wrapped = cst.Call(cst.Name("requests_params"), [cst.Arg(arg.value)])
@@ -173,9 +193,9 @@ def httpx_arguments(
                 p.todo(rule, original, "data= of unknown type: requests_params keeps "
                        "dicts as requests sends them; str/bytes bodies want content=")
     body = keywords.get("json")
-    if body is not None and "data" not in keywords:
+    if body is not None and "data" not in keywords and not requests_client:
         _json_body(p, rule, original, keywords, body.value)
-    if "params" in keywords and not (
+    if "params" in keywords and not requests_client and not (
         isinstance(url.value, cst.SimpleString) and "?" not in url.value.value
     ):
         p.todo(rule, original, "httpx replaces a query string already in the URL when "
@@ -189,7 +209,9 @@ def httpx_arguments(
                "(HTTPBasicAuth → httpx.BasicAuth; custom AuthBase → httpx.Auth)")
     timeout = keywords.pop("timeout", None)
     out += [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in keywords.values()]
-    if timeout is None:
+    if timeout is None and requests_client:
+        pass  # the client's default is requests' own: no timeout
+    elif timeout is None:
         p.todo(rule, original, "requests had no timeout here (it waits forever); "
                "timeout=None keeps that, choose a bound")
         out.append(kw("timeout", cst.Name("None")))

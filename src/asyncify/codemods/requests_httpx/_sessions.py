@@ -6,6 +6,12 @@ is a site the project index resolved to ``requests.Session.<verb>`` in a functio
 becomes) async, each setting has an httpx equivalent, and the object never leaves the place
 it was created in (``self.<attr>`` in its class, or a local name). Otherwise it stays a
 ``requests.Session``, and its calls in async code run in a worker thread, with the reasons.
+
+A session of an *adopted* class (``FileContext.adopted``: the legacy app creates the object,
+and the twin takes it over with ``asyncify.compat.adopt``) is set up by the legacy
+``__init__`` and converted at run time (mounted ``Retry`` objects, hooks and pools included):
+only its uses in the methods that become async are judged, and its calls keep requests' URL,
+params and timeout rules (the ``RequestsAsyncClient`` applies them).
 """
 
 from __future__ import annotations
@@ -40,13 +46,19 @@ class Session:
     retries: cst.BaseExpression | None = None
     used_async: bool = False  # some use sits in code that is (or becomes) async
     has_params: bool = False  # session.params is set (httpx then drops URL query strings)
+    adopted: bool = False  # a RequestsAsyncClient at run time (compat.adopt)
+    # Adopted sessions: what keeps one method's calls sync (the others still convert).
+    local: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def converts(self) -> bool:
         return not self.reasons
 
-    def why(self) -> str:
-        return "; ".join(dict.fromkeys(self.reasons))
+    def why(self, qualname: str | None = None) -> str:
+        """Why the session's calls (in ``qualname``, for an adopted session) stay requests;
+        empty when they convert."""
+        reasons = [*self.reasons, *self.local.get(qualname or "", ())]
+        return "; ".join(dict.fromkeys(reasons))
 
 
 @dataclass
@@ -175,6 +187,13 @@ class _Scan(cst.CSTVisitor):
         target = parent.targets[0].target if (
             isinstance(parent, cst.Assign) and len(parent.targets) == 1) else None
         receiver = dotted(target) if isinstance(target, cst.Name | cst.Attribute) else None
+        owner = self._class()
+        if owner in self.p.file.adopted and receiver and receiver.startswith("self.") and (
+            receiver.count(".") == 1
+        ):
+            # Set up by the legacy __init__; compat.adopt converts it at run time.
+            self.by_key[(owner, receiver)] = Session(receiver, node, adopted=True)
+            return
         session = Session(receiver or "", node)
         self.found.constructors[id(node)] = session
         if not self.names or self.names[-1][0] != "def":
@@ -185,7 +204,6 @@ class _Scan(cst.CSTVisitor):
         if receiver is None or node.args:
             session.reasons.append("the session is not assigned to a name or self.<attr>")
             return
-        owner = self._class()
         if receiver.startswith("self.") and receiver.count(".") == 1 and owner is not None:
             self.by_key[(owner, receiver)] = session
         elif "." not in receiver:
@@ -224,7 +242,16 @@ class _Scan(cst.CSTVisitor):
             if not key[1].startswith("self.") and qualname != key[0]:
                 session.reasons.append(f"{key[1]} is used by a nested function (line {line})")
                 continue
+            if session.adopted and qualname not in self.p.file.make_async:
+                if "<locals>" in qualname:
+                    session.reasons.append(f"{key[1]} is used by a nested function (line "
+                                           f"{line})")
+                continue  # the legacy class's own code (not in the twin)
+            before = len(session.reasons)
             self._classify(session, stack, in_async, line)
+            if session.adopted:  # a problem keeps only its own method sync
+                session.local.setdefault(qualname, []).extend(session.reasons[before:])
+                del session.reasons[before:]
         return self.found
 
     def _classify(self, session: Session, stack: list[cst.CSTNode], in_async: bool,

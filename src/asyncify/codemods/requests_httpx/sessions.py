@@ -155,13 +155,13 @@ class SessionCalls(Rule):
         session = self._found().calls.get(id(original))
         if session is None or not self.p.in_async() or not isinstance(func, cst.Attribute):
             return updated
-        if not session.converts:
+        why = session.why(self.p.qualname())
+        if why:
             note(self.p, KEPT)
             if self.p.qualname() in self.p.file.make_async:
                 # Propagation wanted this function async: it stays sync instead (a worker
                 # thread is for code that was async already).
-                keep(self.p, self.id, "a call on a requests.Session that stays requests "
-                     f"({session.why()})")
+                keep(self.p, self.id, f"a call on a requests.Session that stays requests ({why})")
                 return updated
             self.p.todo(self.id, original, "this session stays a requests.Session (the "
                         f"ASY205 TODO at line {self.p.line(session.constructor)} says why): "
@@ -176,7 +176,8 @@ class SessionCalls(Rule):
         request = split_call(verb, list(updated.args))
         assert request is not None and not isinstance(request, str)  # checked by the scan
         streamed = id(original) in self._found().streams
-        attribute, out = httpx_arguments(self.p, self.id, original, request, streamed=streamed)
+        attribute, out = httpx_arguments(self.p, self.id, original, request, streamed=streamed,
+                                         requests_client=session.adopted)
         call = cst.Call(func.with_changes(attr=cst.Name(attribute)), laid_out(original, out),
                         whitespace_before_args=original.whitespace_before_args)
         self.p.changed(self.id)

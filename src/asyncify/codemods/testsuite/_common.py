@@ -3,10 +3,15 @@ of per-file state, and which requests exception each httpx error stands for."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from .._rule import dotted
 from ..requests_httpx._kwargs import kw as kw  # re-exported for the test-suite rules
+
+if TYPE_CHECKING:
+    from .._engine import Pass
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 # Where the per-file state lives in ``Pass.scratch``.
@@ -15,6 +20,9 @@ RESPONSES = "testsuite.responses"      # (function, name) of converted client re
 CONVERTED = "testsuite.converted"      # id() of original client calls that were converted
 MOCKERS = "testsuite.mockers"          # names bound by ``with requests_mock.Mocker() as``
 MOCK = "http_mock"                     # the compat router translated mocks use
+# How many Flask-Testing classes being rewritten (ASY709) enclose the node: ``self.client``
+# there is the converted client.
+SELF_CLIENT = "testsuite.self_client"
 
 # requests' exceptions (as mocks raise them) → the httpx error the same failure raises.
 EXCEPTIONS = {
@@ -24,6 +32,21 @@ EXCEPTIONS = {
     "Timeout": "httpx.ReadTimeout",
     "TooManyRedirects": "httpx.TooManyRedirects",
 }
+
+
+def is_self_client(node: cst.BaseExpression) -> bool:
+    """``self.client``: Flask-Testing's test client attribute."""
+    return (isinstance(node, cst.Attribute) and node.attr.value == "client"
+            and isinstance(node.value, cst.Name) and node.value.value == "self")
+
+
+def migrated_client(p: Pass, app: cst.BaseExpression) -> cst.Call:
+    """``asgi_client(combined_app(app))`` (what ASY701 and ASY707 make of
+    ``app.test_client()``), with its imports."""
+    p.need_import("asyncify.compat", "asgi_client")
+    p.need_import("asyncify.compat", "combined_app")
+    return cst.Call(cst.Name("asgi_client"), [cst.Arg(cst.Call(cst.Name("combined_app"),
+                                                               [cst.Arg(app)]))])
 
 
 def keywords(call: cst.Call) -> dict[str, cst.Arg]:

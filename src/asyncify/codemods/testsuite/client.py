@@ -8,9 +8,10 @@ with httpx. ASY707 puts the migrated app in place of ``app``. Calls on the clien
 ``str``/``bytes`` ``data=`` → ``content=`` (a dict stays ``data=``: form-encoded in both),
 ``content_type=`` → a ``Content-Type`` header. Anything else Flask-only gets a TODO.
 
-Which names hold a client: names assigned from ``.test_client()`` in the file, and
-parameters named like the usual fixture (``client``), in files that do not already use
-httpx, Starlette or FastAPI (those are migrated, or were never Flask tests).
+Which names hold a client: names assigned from ``.test_client()`` in the file, parameters
+named like the usual fixture (``client``), and ``self.client`` in the Flask-Testing classes
+ASY709 rewrites, in files that do not already use httpx, Starlette or FastAPI (those are
+migrated, or were never Flask tests).
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._common import CLIENT_NAMES, CONVERTED, RESPONSES, VERBS, is_mapping, is_str_or_bytes, kw
+from ._common import (
+    CLIENT_NAMES,
+    CONVERTED,
+    RESPONSES,
+    SELF_CLIENT,
+    VERBS,
+    is_mapping,
+    is_self_client,
+    is_str_or_bytes,
+    kw,
+)
 
 if TYPE_CHECKING:
     from .._engine import Pass
@@ -123,8 +134,11 @@ class TestClientCalls(Rule):
         if func.attr.value == "test_client":
             return self._client(original, updated)
         receiver = func.value
-        if not isinstance(receiver, cst.Name) or not self._is_client(receiver.value):
-            return updated
+        if isinstance(receiver, cst.Name):
+            if not self._is_client(receiver.value):
+                return updated
+        elif not (self.p.scratch.get(SELF_CLIENT) and is_self_client(receiver)):
+            return updated  # ``self.client`` only in a Flask-Testing class ASY709 rewrites
         verb = func.attr.value
         if verb not in (*VERBS, "open"):
             return updated

@@ -17,8 +17,11 @@ async def warehouse_stock(isbn: str) -> dict[str, Any] | None:
     # TODO[asyncify ASY104]: current_app: use asyncify.compat.current_config() or request.app.state — https://asyncify.readthedocs.io/en/latest/rules/#asy104
     # TODO[asyncify ASY201]: requests had no timeout here (it waits forever); timeout=None keeps that, choose a bound — https://asyncify.readthedocs.io/en/latest/rules/#asy201
     response = await http_client().get(
-        current_app.config["UPSTREAM_URL"] + "/inventory/" + isbn, headers=upstream_headers(), 
-    timeout=None, follow_redirects=True)
+        current_app.config["UPSTREAM_URL"] + "/inventory/" + isbn,
+        headers=upstream_headers(),
+        timeout=None,
+        follow_redirects=True,
+    )
     if response.status_code == 404:
         return None
     response.raise_for_status()

@@ -4,20 +4,73 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from decimal import Decimal
 from typing import Any
 
-from asyncify.compat import dict_row
+from asyncify.compat import dict_row, rowcount
 
-from bookshop.errors import NotFound, OrderNotCancellable
-from bookshop.services.orders import (  # noqa: F401  (unchanged by the twin: re-exported)
-    place_order,
-)
+from bookshop.errors import InsufficientStock, InvalidOrder, NotFound, OrderNotCancellable
+from bookshop.validation import OrderRequest
 from bookshop_async.db import connection, fetch_all, fetch_one
+from bookshop_async.services import catalog
+from bookshop_async.services.pricing import get_pricing_client
+from bookshop_async.services.shipping import quote_shipping
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHT_G = 500
+
+
+async def place_order(request: OrderRequest) -> dict[str, Any]:
+    customer = await fetch_one(
+        "SELECT id, name, country FROM customers WHERE id = %s", (request.customer_id,)
+    )
+    if customer is None:
+        raise InvalidOrder(f"customer {request.customer_id} does not exist")
+    books = {book["id"]: book for book in await catalog.books_by_ids(b for b, _ in request.items)}
+    unknown = [book_id for book_id, _ in request.items if book_id not in books]
+    if unknown:
+        raise InvalidOrder(f"unknown book ids: {unknown}")
+
+    # Prices and shipping come from upstream services, before the transaction starts.
+    quote = await get_pricing_client().quote(
+        [{"sku": books[book_id]["isbn"], "qty": qty} for book_id, qty in request.items],
+        currency=request.currency,
+    )
+    weight_g = sum(
+        books[book_id]["metadata"].get("weight_g", DEFAULT_WEIGHT_G) * qty
+        for book_id, qty in request.items
+    )
+    shipping = await quote_shipping(customer["country"], weight_g, request.currency)
+    unit_prices = {line["sku"]: Decimal(line["unit_price"]) for line in quote["lines"]}
+    shipping_cost = Decimal(shipping["cost"])
+
+    async with connection() as conn:
+        async with conn.transaction():
+            for book_id, qty in request.items:
+                pg_status = await conn.execute("UPDATE books SET stock = stock - $1, updated_at = now() "
+                    "WHERE id = $2 AND stock >= $3", qty, book_id, qty)
+                if rowcount(pg_status) != 1:
+                    raise InsufficientStock(
+                        f"not enough stock for book {book_id}", book_id=book_id
+                    )
+            order_id = (await conn.fetchrow("INSERT INTO orders (customer_id, currency, total, shipping_cost, shipping) "
+                "VALUES ($1, $2, $3, $4, "
+                "$5) RETURNING id", customer["id"], request.currency, Decimal(quote["subtotal"]) + shipping_cost, shipping_cost, json.dumps({
+                            "carrier": shipping["carrier"],
+                            "country": shipping["country"],
+                            "eta_days": shipping["eta_days"],
+                        }
+                    )))[0]
+            await conn.executemany("INSERT INTO order_lines (order_id, book_id, qty, unit_price) "
+                "VALUES ($1, $2, $3, $4)", [
+                    (order_id, book_id, qty, unit_prices[books[book_id]["isbn"]])
+                    for book_id, qty in request.items
+                ])
+    log.info("order %s placed for customer %s", order_id, customer["id"])
+    return await get_order(order_id)
 
 
 async def get_order(order_id: int) -> dict[str, Any]:

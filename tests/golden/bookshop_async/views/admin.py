@@ -20,10 +20,11 @@ from asyncify.compat import (
 from fastapi import APIRouter, Depends, Form, Request
 from flask import current_app
 
+import bookshop.services.pricing
 from bookshop.auth import check_token
-from bookshop.services.pricing import get_pricing_client
 from bookshop_async import db
 from bookshop_async.services import catalog, reports
+from bookshop_async.services.pricing import get_pricing_client
 
 bp = APIRouter()
 bp.dependencies.append(Depends(before_request(check_token)))
@@ -60,7 +61,7 @@ async def create_author(
 
 @bp.api_route("/reprice", methods=["POST"], name="admin.reprice")
 def reprice():
-    return jsonify(reports.reprice_catalogue(get_pricing_client()))
+    return jsonify(reports.reprice_catalogue(bookshop.services.pricing.get_pricing_client()))
 
 
 @bp.api_route("/diagnostics", methods=["GET", "HEAD"], name="admin.diagnostics")

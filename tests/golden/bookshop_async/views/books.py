@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import requests
+import httpx
 from asyncify.bridge import run_async
 from asyncify.compat import abort, jsonify, lenient
 from fastapi import APIRouter, Query
@@ -14,11 +14,11 @@ from flask import current_app, request
 
 from bookshop.serializers import book_json
 from bookshop.services.excerpts import read_excerpt
-from bookshop.services.pricing import PricingClient, get_pricing_client
 from bookshop_async import db
 from bookshop_async.services import catalog
 from bookshop_async.services.catalog import get_book
 from bookshop_async.services.inventory import warehouse_stock
+from bookshop_async.services.pricing import PricingClient, get_pricing_client
 
 bp = APIRouter()
 
@@ -78,17 +78,17 @@ async def book_detail(book_id: int):
 
 
 @bp.api_route("/{book_id:int}/price", methods=["GET", "HEAD"], name="books.book_price")
-def book_price(book_id: int, coupon: Annotated[str | None, Query()] = None):
-    book = run_async(load_book, book_id)
+async def book_price(book_id: int, coupon: Annotated[str | None, Query()] = None):
+    book = await load_book(book_id)
     # TODO[asyncify ASY104]: current_app: use asyncify.compat.current_config() or request.app.state — https://asyncify.readthedocs.io/en/latest/rules/#asy104
     # TODO[asyncify ASY103]: request.args.get with a computed key, default or type: read request.query_params / await request.form() by hand — https://asyncify.readthedocs.io/en/latest/rules/#asy103
     currency = request.args.get("currency", current_app.config["DEFAULT_CURRENCY"])
     pricing: PricingClient = get_pricing_client()
     try:
-        quoted = pricing.price_for(
+        quoted = await pricing.price_for(
             book["isbn"], currency=currency, coupon=coupon
         )
-    except requests.HTTPError as exc:
+    except httpx.HTTPStatusError as exc:
         if exc.response is not None and exc.response.status_code == 422:
             abort(422, description=exc.response.json()["error"])
         raise

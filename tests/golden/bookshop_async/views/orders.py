@@ -32,7 +32,7 @@ bp = APIRouter()
 @bp.api_route("/", methods=["POST"], name="orders.create_order")
 @legacy_decorator(require_token)
 def create_order(json_body: Annotated[Any, Depends(get_json)], request: Request):
-    order = place_order(parse_order(json_body))
+    order = run_async(place_order, parse_order(json_body))
     return flask_response(
         jsonify(order), 201, {"Location": url_for(request, "orders.order", order_id=order["id"])}
     )

@@ -4,18 +4,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Annotated, Any
 
+import httpx
 from asyncify.compat import jsonify, lenient
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from gateway.upstream import upstream
 from gateway.views.products import (  # noqa: F401  (unchanged by the twin: re-exported)
     product_reviews_stream,
-    review_summary,
 )
+from gateway_async.upstream import upstream
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,21 @@ REVIEWS_PAGE_SIZE = 3
 MAX_REVIEW_PAGES = 10
 
 
+async def review_summary(sku: str) -> dict[str, Any] | None:
+    """Reviews are optional on a product page: when the service fails, show none."""
+    try:
+        return await upstream().get_json(f"/reviews/{sku}/summary")
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, json.JSONDecodeError) as exc:
+        log.warning("no reviews for %s: %s", sku, exc)
+        return None
+
+
 @bp.api_route("/{sku}", methods=["GET", "HEAD"], name="products.product_page")
-def product_page(sku: str, currency: Annotated[str, Query()] = "USD"):
+async def product_page(sku: str, currency: Annotated[str, Query()] = "USD"):
     client = upstream()
-    product = client.get_json(f"/catalog/products/{sku}")
-    price = client.get_json(f"/pricing/{sku}", currency=currency)
-    stock = client.get_json(f"/inventory/{sku}")
+    product = await client.get_json(f"/catalog/products/{sku}")
+    price = await client.get_json(f"/pricing/{sku}", currency=currency)
+    stock = await client.get_json(f"/inventory/{sku}")
     return jsonify(
         sku=product["sku"],
         title=product["title"],
@@ -38,23 +48,23 @@ def product_page(sku: str, currency: Annotated[str, Query()] = "USD"):
         price={"amount": price["price"], "currency": price["currency"]},
         available=stock["available"],
         in_stock=stock["available"] > 0,
-        reviews=review_summary(sku),
+        reviews=await review_summary(sku),
     )
 
 
 @bp.api_route("/{sku}/description", methods=["GET", "HEAD"], name="products.product_description")
-def product_description(sku: str):
-    text = upstream().get_text(f"/catalog/items/{sku}/description")
+async def product_description(sku: str):
+    text = await upstream().get_text(f"/catalog/items/{sku}/description")
     return Response(content=text, media_type="text/plain")
 
 
 @bp.api_route("/{sku}/reviews", methods=["GET", "HEAD"], name="products.product_reviews")
-def product_reviews(sku: str, min_rating: Annotated[int, Query(), lenient(int, 1)] = 1):
+async def product_reviews(sku: str, min_rating: Annotated[int, Query(), lenient(int, 1)] = 1):
     reviews: list[dict[str, Any]] = []
     next_page: str | None = f"/reviews/{sku}?limit={REVIEWS_PAGE_SIZE}"
     pages = 0
     while next_page and pages < MAX_REVIEW_PAGES:
-        page = upstream().get_json(next_page)
+        page = await upstream().get_json(next_page)
         reviews.extend(r for r in page["reviews"] if r["rating"] >= min_rating)
         next_page = page["next"]
         pages += 1

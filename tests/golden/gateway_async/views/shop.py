@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from asyncify.bridge import run_async
 from asyncify.compat import (
     FlaskJSONResponse,
     abort,
@@ -23,14 +22,14 @@ from flask import current_app, request
 
 from gateway.cart import parse_cart
 from gateway.tracing import trace_headers
-from gateway.upstream import upstream
 from gateway_async.fulfilment import submit_order
+from gateway_async.upstream import upstream
 
 bp = APIRouter()
 
 
 @bp.api_route("/checkout", methods=["POST"], name="shop.checkout")
-def checkout(json_body_silent: Annotated[Any, Depends(get_json_silent)]):
+async def checkout(json_body_silent: Annotated[Any, Depends(get_json_silent)]):
     payload = json_body_silent or {}
     cart = parse_cart(payload)
     customer = payload.get("customer") or {}
@@ -39,13 +38,13 @@ def checkout(json_body_silent: Annotated[Any, Depends(get_json_silent)]):
         abort(400, description="customer.name and customer.country are required")
 
     client = upstream()
-    quote = client.post_json(
+    quote = await client.post_json(
         "/pricing/quote", {"currency": cart.currency, "items": cart.as_lines()}
     )
     weight_g = 0
     for sku, qty in cart.items:
-        weight_g += client.get_json(f"/catalog/products/{sku}")["weight_g"] * qty
-    shipping = client.get_json(
+        weight_g += (await client.get_json(f"/catalog/products/{sku}"))["weight_g"] * qty
+    shipping = await client.get_json(
         "/shipping/quote", country=country, weight_g=weight_g, currency=cart.currency
     )
     total = Decimal(quote["subtotal"]) + Decimal(shipping["cost"])
@@ -57,7 +56,7 @@ def checkout(json_body_silent: Annotated[Any, Depends(get_json_silent)]):
         "shipping": shipping["cost"],
         "total": str(total),
     }
-    confirmation = run_async(submit_order, order)
+    confirmation = await submit_order(order)
     body = {
         "order_ref": confirmation["order_ref"],
         "status": confirmation["status"],
@@ -117,22 +116,25 @@ async def convert_currency(
 
 
 @bp.api_route("/shipping/estimate", methods=["GET", "HEAD"], name="shop.shipping_estimate")
-def shipping_estimate(
+async def shipping_estimate(
     country: Annotated[str, Query()] = "",
     weight_g: Annotated[int, Query(), lenient(int, 500)] = 500,
 ):
-    quote = upstream().get_json("/shipping/quote", country=country.upper(), weight_g=weight_g)
+    quote = await upstream().get_json("/shipping/quote", country=country.upper(), weight_g=weight_g)
     return jsonify(quote)
 
 
 @bp.api_route(
     "/recommendations/{customer_id:int}", methods=["GET", "HEAD"], name="shop.recommendations"
 )
-def recommendations(customer_id: int, limit: Annotated[int, Query(), lenient(int, 3)] = 3):
+async def recommendations(
+    customer_id: int,
+    limit: Annotated[int, Query(), lenient(int, 3)] = 3,
+):
     client = upstream()
-    skus = client.get_json(f"/recommendations/{customer_id}", limit=limit)["skus"]
+    skus = (await client.get_json(f"/recommendations/{customer_id}", limit=limit))["skus"]
     items = []
     for sku in skus:
-        product = client.get_json(f"/catalog/products/{sku}")
+        product = await client.get_json(f"/catalog/products/{sku}")
         items.append({"sku": sku, "title": product["title"]})
     return jsonify(customer_id=customer_id, items=items)
