@@ -25,8 +25,8 @@ what the code it hands it to expects.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Container, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._callgraph import CallGraph
@@ -36,17 +36,19 @@ _SESSION_OPS = ("requests.Session.", "requests.sessions.Session.")
 
 @dataclass(frozen=True)
 class Adoption:
-    """Adopted classes (qualified names) → the getters (qualified names) that return them."""
+    """Adopted classes (qualified names) → the getters (qualified names) that return them;
+    and the classes twin code gets from a getter but cannot adopt → why."""
 
     getters: Mapping[str, tuple[str, ...]]
+    refused: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def classes(self) -> frozenset[str]:
         return frozenset(self.getters)
 
-    def without(self, classes: Iterable[str]) -> Adoption:
-        dropped = set(classes)
-        return Adoption({c: g for c, g in self.getters.items() if c not in dropped})
+    def without(self, refused: Mapping[str, str]) -> Adoption:
+        return Adoption({c: g for c, g in self.getters.items() if c not in refused},
+                        {**self.refused, **refused})
 
 
 def candidates(graph: CallGraph, twin_side: set[str], legacy_classes: set[str]) -> Adoption:
@@ -68,29 +70,38 @@ def candidates(graph: CallGraph, twin_side: set[str], legacy_classes: set[str]) 
             if cls in methods and edge.callee not in getters.setdefault(cls, []):
                 getters[cls].append(edge.callee)
     adopted: dict[str, tuple[str, ...]] = {}
+    refused: dict[str, str] = {}
     trees: dict[Path, ast.Module] = {}
     for cls, found in getters.items():
         own = methods[cls]
         if not found or not any(m in graph.blocking for m in own):
             continue
-        if any(not site.target.startswith(_SESSION_OPS)
-               for m in own for site in graph.sites.get(m, ())):
-            continue
-        if _rebinds(graph, own, trees) or not _called_by_name(graph, twin_side, set(found),
-                                                               trees):
-            continue
-        adopted[cls] = tuple(sorted(found))
-    return Adoption(adopted)
+        other = next((f"{_short(m)} does other I/O than a requests.Session ({site.target}, "
+                      f"line {site.line})" for m in own for site in graph.sites.get(m, ())
+                      if not site.target.startswith(_SESSION_OPS)), None)
+        why = other or _rebinds(graph, own, trees) or _called_by_name(
+            graph, twin_side, set(found), trees)
+        if why is None:
+            adopted[cls] = tuple(sorted(found))
+        else:
+            refused[cls] = why
+    return Adoption(adopted, refused)
+
+
+def _short(name: str) -> str:
+    """``Client.fetch`` for ``pkg.module.Client.fetch``."""
+    return ".".join(name.split(".")[-2:])
 
 
 def unsettled(graph: CallGraph, adoption: Adoption, reached: Container[str],
-              is_async: Callable[[str], bool]) -> set[str]:
-    """The adopted classes whose view async twin code could not use as it is: a method
+              is_async: Callable[[str], bool]) -> dict[str, str]:
+    """The adopted classes whose view async twin code could not use as it is (a method
     called on something other than ``getter()`` or a name bound to it, or a method so
-    called (or one it calls on ``self``) that does I/O and stays sync."""
+    called, or one it calls on ``self``, that does I/O and stays sync), or has no use for
+    (no twin function that becomes async calls its methods)."""
     functions = graph.functions
     trees: dict[Path, ast.Module] = {}
-    failed = set()
+    failed: dict[str, str] = {}
     for cls, getters in adoption.getters.items():
         methods = {n for n, fn in functions.items() if fn.cls == cls}
         callers = {e.caller for m in methods for e in graph.callers.get(m, ())
@@ -103,31 +114,33 @@ def unsettled(graph: CallGraph, adoption: Adoption, reached: Container[str],
                 if edge.callee in methods and edge.callee not in used:
                     used.add(edge.callee)
                     queue.append(edge.callee)
-        if any(m in graph.blocking and not is_async(m) for m in used) or not _receivers_ok(
-            graph, callers, methods, set(getters), trees
-        ):
-            failed.add(cls)
+        sync = sorted(_short(m) for m in used if m in graph.blocking and not is_async(m))
+        why = ("no twin function that becomes async calls its methods" if not callers
+               else f"{', '.join(sync)} stays sync" if sync
+               else _receivers_ok(graph, callers, methods, set(getters), trees))
+        if why is not None:
+            failed[cls] = why
     return failed
 
 
 def _called_by_name(graph: CallGraph, twin_side: set[str], getters: set[str],
-                    trees: dict[Path, ast.Module]) -> bool:
-    """Whether twin-side code calls the getters only by a plain name (``getter()``, which
-    the twin can point at the adopting getter or the legacy one)."""
+                    trees: dict[Path, ast.Module]) -> str | None:
+    """Why twin-side code does not call the getters only by a plain name (``getter()``,
+    which the twin can point at the adopting getter or the legacy one), if it does not."""
     names = {g.rpartition(".")[2] for g in getters}
     for caller in twin_side:
         edges = [e for e in graph.edges.get(caller, ()) if e.callee in getters]
         if not edges:
             continue
         node = _function_node(graph, caller, trees)
-        if node is None:
-            return False
-        plain = {(n.lineno, n.col_offset + 1) for n in ast.walk(node)
-                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                 and n.func.id in names}
-        if any((e.line, e.col) not in plain for e in edges):
-            return False
-    return True
+        plain = set() if node is None else {
+            (n.lineno, n.col_offset + 1) for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in names}
+        for edge in edges:
+            if (edge.line, edge.col) not in plain:
+                return (f"{_short(caller)} calls {edge.callee.rpartition('.')[2]}() other than "
+                        f"by its name (line {edge.line})")
+    return None
 
 
 def _tree(graph: CallGraph, name: str, trees: dict[Path, ast.Module]) -> ast.Module:
@@ -149,14 +162,15 @@ def _function_node(graph: CallGraph, name: str,
     return None
 
 
-def _rebinds(graph: CallGraph, methods: list[str], trees: dict[Path, ast.Module]) -> bool:
-    """Whether a method other than ``__init__`` assigns an attribute of ``self``."""
+def _rebinds(graph: CallGraph, methods: list[str],
+             trees: dict[Path, ast.Module]) -> str | None:
+    """Which method other than ``__init__`` assigns an attribute of ``self``, if one does."""
     for name in methods:
         if name.endswith(".__init__"):
             continue
         node = _function_node(graph, name, trees)
         if node is None:
-            return True
+            return f"{_short(name)} could not be read"
         for inner in ast.walk(node):
             targets: list[ast.expr] = []
             if isinstance(inner, ast.Assign):
@@ -170,22 +184,21 @@ def _rebinds(graph: CallGraph, methods: list[str], trees: dict[Path, ast.Module]
                     if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name) and (
                         part.value.id == "self"
                     ):
-                        return True
-    return False
+                        return (f"{_short(name)} assigns self.{part.attr} (line "
+                                f"{part.lineno}): the view would split the object's state")
+    return None
 
 
 def _receivers_ok(graph: CallGraph, callers: set[str], methods: set[str], getters: set[str],
-                  trees: dict[Path, ast.Module]) -> bool:
-    """Every call of a method in ``callers`` is on ``getter()`` or on a local name bound only
-    to ``getter()`` and used only as a receiver."""
+                  trees: dict[Path, ast.Module]) -> str | None:
+    """Where a call of a method in ``callers`` is not on ``getter()`` or on a local name
+    bound only to ``getter()`` and used only as a receiver, if one is not."""
     getter_names = {g.rpartition(".")[2] for g in getters}
-    for caller in callers:
+    for caller in sorted(callers):
         edges = [e for e in graph.edges.get(caller, ()) if e.callee in methods]
-        if any(e.kind != "call" for e in edges):
-            return False
         node = _function_node(graph, caller, trees)
-        if node is None:
-            return False
+        if node is None or any(e.kind != "call" for e in edges):
+            return f"{_short(caller)} uses its methods other than by calling them"
         # (line, col, method name) → the call (``getter().m()`` and ``getter()`` share a
         # position: the method name tells them apart).
         calls = {(n.lineno, n.col_offset + 1, n.func.attr): n for n in ast.walk(node)
@@ -193,15 +206,15 @@ def _receivers_ok(graph: CallGraph, callers: set[str], methods: set[str], getter
         bound = _bound_to_getter(node, getter_names)
         for edge in edges:
             call = calls.get((edge.line, edge.col, edge.callee.rpartition(".")[2]))
-            if call is None:
-                return False
-            assert isinstance(call.func, ast.Attribute)
-            receiver = call.func.value
-            if _is_getter_call(receiver, getter_names):
+            receiver = call.func.value if call is not None and isinstance(
+                call.func, ast.Attribute) else None
+            if receiver is not None and (_is_getter_call(receiver, getter_names) or (
+                isinstance(receiver, ast.Name) and receiver.id in bound
+            )):
                 continue
-            if not (isinstance(receiver, ast.Name) and receiver.id in bound):
-                return False
-    return True
+            return (f"{_short(caller)} calls {edge.callee.rpartition('.')[2]}() on something "
+                    f"other than the getter's result kept in a local name (line {edge.line})")
+    return None
 
 
 def _is_getter_call(node: ast.expr | None, names: set[str]) -> bool:

@@ -114,7 +114,8 @@ def migrate(
         # adoption of a client the other twins use.
         again = _decide(graph, files, rules, handlers - staying)
         if again.adoption.classes > decision.adoption.classes:
-            outcomes, staying, twins = _build(root, graph, rules, handlers, again, package,
+            decision = again
+            outcomes, staying, twins = _build(root, graph, rules, handlers, decision, package,
                                               top, related)
     result.outcomes.extend(outcomes)
     for init in _package_inits(root, package, [o.path for o in result.outcomes]):
@@ -122,9 +123,12 @@ def migrate(
     # The legacy hooks, when none of them does I/O, run on the event loop (compat.combine).
     hooks = sorted({hook for e in endpoints for hook in e.hooks})
     pure_hooks = [] if any(hook in graph.blocking for hook in hooks) else hooks
+    # Clients the twins reach but could not adopt: said once, with the entry point.
+    refused = [f" {cls} keeps sync methods in the twins: the legacy app creates it, and it "
+               f"is not adopted ({why})" for cls, why in sorted(decision.adoption.refused.items())]
     result.outcomes.append(_outcome(root, f"{package}/main.py",
                                     combined_app(selected, twins, factory,
-                                                 pure_hooks).encode(), []))
+                                                 pure_hooks).encode(), refused))
     result.outcomes.append(_outcome(root, f"{package}/standalone.py",
                                     standalone_app(selected, endpoints, twins, {
         e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
