@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .._engine import Pass
-from .._rule import dotted
+from .._rule import UsedNames, dotted
 from ._legacy import flask_served, kept_message, kept_owners, shared_names, within
 from ._restful import resource_classes, wrapped_message, wrapped_owners
 
@@ -302,29 +302,11 @@ def param(name: str, annotation: str, default: cst.BaseExpression | None = None)
     )
 
 
-class _Used(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # ``x.name``: the attribute is not a use of ``name``
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 def prune_imports(p: Pass, module: cst.Module) -> cst.Module:
     """Drop imports of replaced Flask names the rewritten module no longer uses."""
     if not p.fired & RULES or facts(p).whole:
         return module
-    used = _Used()
+    used = UsedNames()
     module.visit(used)
     # A compat twin imported under the same name (jsonify, abort, …) replaces Flask's.
     twins = {obj for _, obj in p.imports if obj} | ({"request", "g"} - facts(p).kept)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .._rule import UsedNames
+
 _COMMENT = ("# Flask-Testing's set-up (asyncify ASY709): the legacy app, a client of the "
             "migrated app, a test request context.")
 _STEPS = (
@@ -68,25 +70,6 @@ def setup_steps(body: cst.BaseSuite, client: cst.BaseExpression) -> cst.BaseSuit
     return body.with_changes(body=statements)
 
 
-class _Uses(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # ``unittest.TestCase`` does not use a name ``TestCase``
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
@@ -113,7 +96,7 @@ def _flask_testing(statement: cst.BaseStatement) -> cst.Import | cst.ImportFrom 
 
 def unused_imports_removed(module: cst.Module) -> cst.Module:
     """``module`` without the top-level ``flask_testing`` imports whose names are unused."""
-    uses = _Uses()
+    uses = UsedNames()
     module.visit(uses)
     body: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []  # comments above a dropped import stay
