@@ -66,8 +66,8 @@ def test_database_twins_are_async(tmp_path: Path) -> None:
     # SET LOCAL lasts for psycopg2's implicit transaction: set_config(…, true) in an explicit one.
     assert ("    async with db.connection() as conn:\n        async with conn.transaction():\n"
             in reports)
-    assert "await conn.execute(\"SELECT set_config('statement_timeout', $1, true)\", " \
-        "str(statement_timeout))" in reports
+    assert ("await conn.execute(\n                \"SELECT set_config('statement_timeout', "
+            "$1, true)\",\n                str(statement_timeout),\n            )") in reports
     # reprice_catalogue keeps psycopg2 (cur.mogrify): imported from the legacy module.
     assert "from bookshop.services.reports import (" in reports
     assert "    reprice_catalogue,\n" in reports and "def reprice_catalogue" not in reports

@@ -25,6 +25,7 @@ from ._query import (
     is_none,
     lines,
     literal,
+    one_per_line,
     translated,
 )
 
@@ -141,8 +142,8 @@ def _tight(node: cst.Call | cst.Attribute | cst.Subscript, field_name: str) -> (
 
 
 def _method_call(cursor: Cursor, method: str, args: list[cst.Arg]) -> cst.Await:
-    return cst.Await(cst.Call(cst.Attribute(cursor.conn.deep_clone(), cst.Name(method)),
-                              clean_commas(args)))
+    func = cst.Attribute(cursor.conn.deep_clone(), cst.Name(method))
+    return cst.Await(one_per_line(func, clean_commas(args)))
 
 
 def _cursor_call(statement: cst.BaseStatement, name: str) -> cst.Call | None:
@@ -344,8 +345,8 @@ def _bulk(cursor: Cursor, statement: cst.BaseStatement) -> cst.BaseStatement:
                                     "VALUES column types (text) where psycopg2 sent typed "
                                     "literals; add casts")
             args = [cst.Arg(cursor.conn.deep_clone()), *updated.args[1:]]
-            return cst.Await(cst.Call(cst.Name(cursor.need("execute_values")),
-                                      clean_commas(args)))
+            return cst.Await(one_per_line(cst.Name(cursor.need("execute_values")),
+                                          clean_commas(args)))
 
     new = statement.visit(Bulk())
     assert isinstance(new, cst.SimpleStatementLine)

@@ -165,3 +165,18 @@ def clean_commas(args: list[cst.Arg]) -> list[cst.Arg]:
     """Arguments with libcst's default separators (drops trailing commas and odd spacing)."""
     return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT,
                            whitespace_after_arg=cst.SimpleWhitespace("")) for a in args]
+
+
+def one_per_line(func: cst.BaseExpression, args: list[cst.Arg]) -> cst.Call:
+    """``func(args)``, one argument per line (with a trailing comma) when one of them spans
+    lines (SQL written as adjacent strings) or they would make a long line."""
+    code = [cst.Module([]).code_for_node(a.value) for a in args]
+    if not any("\n" in c for c in code) and sum(len(c) + 2 for c in code) <= 72:
+        return cst.Call(func, args)
+    inner = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace("    "))
+    closing = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(""))
+    laid = [a.with_changes(comma=cst.Comma(whitespace_after=inner)) for a in args[:-1]]
+    laid.append(args[-1].with_changes(comma=cst.Comma(), whitespace_after_arg=closing))
+    return cst.Call(func, laid, whitespace_before_args=inner)

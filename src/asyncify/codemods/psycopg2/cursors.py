@@ -173,8 +173,8 @@ class CursorBlocks(Rule):
             "        if cur.rowcount != 1:\n            raise ValueError(book_id)\n",
             "import psycopg2\nfrom asyncify.compat import rowcount\n\n"
             "async def take(conn, book_id, qty):\n"
-            "    pg_status = await conn.execute('UPDATE books SET stock = stock - $1 '\n"
-            "        'WHERE id = $2 AND stock >= $1', qty, book_id)\n"
+            "    pg_status = await conn.execute(\n        'UPDATE books SET stock = stock - $1 '\n"
+            "        'WHERE id = $2 AND stock >= $1',\n        qty,\n        book_id,\n    )\n"
             "    if rowcount(pg_status) != 1:\n        raise ValueError(book_id)\n",
         ),
         Example(

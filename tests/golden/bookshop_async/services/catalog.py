@@ -71,5 +71,10 @@ async def list_books(
 async def create_author(name: str, email: str | None, country: str | None) -> int:
     async with db.connection() as conn:
         async with conn.transaction():
-            author_id = (await conn.fetchrow("INSERT INTO authors (name, email, country) VALUES ($1, $2, $3) RETURNING id", name, email, country))[0]
+            author_id = (await conn.fetchrow(
+                "INSERT INTO authors (name, email, country) VALUES ($1, $2, $3) RETURNING id",
+                name,
+                email,
+                country,
+            ))[0]
     return author_id

@@ -50,25 +50,40 @@ async def place_order(request: OrderRequest) -> dict[str, Any]:
     async with connection() as conn:
         async with conn.transaction():
             for book_id, qty in request.items:
-                pg_status = await conn.execute("UPDATE books SET stock = stock - $1, updated_at = now() "
-                    "WHERE id = $2 AND stock >= $3", qty, book_id, qty)
+                pg_status = await conn.execute(
+                    "UPDATE books SET stock = stock - $1, updated_at = now() "
+                    "WHERE id = $2 AND stock >= $3",
+                    qty,
+                    book_id,
+                    qty,
+                )
                 if rowcount(pg_status) != 1:
                     raise InsufficientStock(
                         f"not enough stock for book {book_id}", book_id=book_id
                     )
-            order_id = (await conn.fetchrow("INSERT INTO orders (customer_id, currency, total, shipping_cost, shipping) "
+            order_id = (await conn.fetchrow(
+                "INSERT INTO orders (customer_id, currency, total, shipping_cost, shipping) "
                 "VALUES ($1, $2, $3, $4, "
-                "$5) RETURNING id", customer["id"], request.currency, Decimal(quote["subtotal"]) + shipping_cost, shipping_cost, json.dumps({
+                "$5) RETURNING id",
+                customer["id"],
+                request.currency,
+                Decimal(quote["subtotal"]) + shipping_cost,
+                shipping_cost,
+                json.dumps({
                             "carrier": shipping["carrier"],
                             "country": shipping["country"],
                             "eta_days": shipping["eta_days"],
                         }
-                    )))[0]
-            await conn.executemany("INSERT INTO order_lines (order_id, book_id, qty, unit_price) "
-                "VALUES ($1, $2, $3, $4)", [
+                    ),
+            ))[0]
+            await conn.executemany(
+                "INSERT INTO order_lines (order_id, book_id, qty, unit_price) "
+                "VALUES ($1, $2, $3, $4)",
+                [
                     (order_id, book_id, qty, unit_prices[books[book_id]["isbn"]])
                     for book_id, qty in request.items
-                ])
+                ],
+            )
     log.info("order %s placed for customer %s", order_id, customer["id"])
     return await get_order(order_id)
 
@@ -127,6 +142,9 @@ async def cancel_order(order_id: int) -> None:
                 raise NotFound(f"order {order_id} not found")
             if row["status"] != "placed":
                 raise OrderNotCancellable(f"order {order_id} is {row['status']}", status=row["status"])
-            await conn.execute("UPDATE books SET stock = books.stock + l.qty, updated_at = now() "
-                "FROM order_lines l WHERE l.order_id = $1 AND books.id = l.book_id", order_id)
+            await conn.execute(
+                "UPDATE books SET stock = books.stock + l.qty, updated_at = now() "
+                "FROM order_lines l WHERE l.order_id = $1 AND books.id = l.book_id",
+                order_id,
+            )
             await conn.execute("UPDATE orders SET status = 'cancelled' WHERE id = $1", order_id)

@@ -19,13 +19,18 @@ async def catalogue_stats(statement_timeout: str) -> dict[str, Any]:
     async with db.connection() as conn:
         async with conn.transaction():
             # Reports must never hold the database for long.
-            await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(statement_timeout))
+            await conn.execute(
+                "SELECT set_config('statement_timeout', $1, true)",
+                str(statement_timeout),
+            )
             books = (await conn.fetchrow("SELECT count(*) FROM books"))[0]
             authors = (await conn.fetchrow("SELECT count(*) FROM authors"))[0]
             orders = dict(
                 await conn.fetch("SELECT status, count(*) FROM orders GROUP BY status ORDER BY status"),
             )
-            units, value = await conn.fetchrow("SELECT coalesce(sum(stock), 0), coalesce(sum(stock * list_price), 0) FROM books")
+            units, value = await conn.fetchrow(
+                "SELECT coalesce(sum(stock), 0), coalesce(sum(stock * list_price), 0) FROM books",
+            )
     return {
         "books": books,
         "authors": authors,
