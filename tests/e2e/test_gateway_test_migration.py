@@ -1,10 +1,10 @@
-"""A team's own Flask-style test suite migrates with the app: the gateway and bookshop
+"""A team's own Flask-style test suite migrates with the app: the gateway, bookshop and notes
 samples' ``tests_flask`` (Flask's test client; upstreams mocked with responses, requests-mock
-and httmock; bookshop on a throwaway PostgreSQL database) pass against the legacy app; `asyncify apply --recipe flask-tests-to-httpx`
-(or its async option, `flask-tests-to-httpx-async`) rewrites it with no TODO left; the
-rewritten suite passes against the gateway migrated by
-`asyncify apply` (every endpoint), in-process through the combined app; a second run of the
-recipe changes nothing."""
+and httmock; bookshop and notes on a throwaway PostgreSQL database, notes through
+Flask-SQLAlchemy with no upstream) pass against the legacy app; `asyncify apply --recipe
+flask-tests-to-httpx` (or its async option, `flask-tests-to-httpx-async`) rewrites it with no
+TODO left; the rewritten suite passes against the sample migrated by `asyncify apply` (every
+endpoint), in-process through the combined app; a second run of the recipe changes nothing."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_projects"
 RECIPES = ["flask-tests-to-httpx", "flask-tests-to-httpx-async"]
 # Endpoints `apply ENDPOINT` leaves on the legacy app (declared on the app itself).
-STAY_LEGACY = {"gateway": ("gateway.app.",), "bookshop": ("bookshop.app.", "bookshop.views.meta.")}
+STAY_LEGACY = {
+    "gateway": ("gateway.app.",),
+    "bookshop": ("bookshop.app.", "bookshop.views.meta."),
+    "notes": ("notes.app.",),
+}
 runner = CliRunner()
 
 
@@ -123,18 +127,29 @@ def test_flask_style_suite_migrates_and_passes(
     assert again.exit_code == 0 and "would rewrite 0 file(s)" in again.stderr, again.output
 
 
+# A twin broken so that its legacy view stays right, and the test that must then fail.
+BROKEN_TWINS = {
+    "gateway": ("fulfilment.py", '"/fulfilment/orders"', '"/fulfilment/order"', "test_checkout"),
+    "notes": ("views/notes.py", "order_by(Note.pinned.desc(), Note.id)", "order_by(Note.id)",
+              "test_list_pinned_first"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_TWINS))
 def test_migrated_suite_runs_the_migrated_endpoints(
-    projects: dict[str, Path], tmp_path: Path
+    projects: dict[str, Path], tmp_path: Path, name: str
 ) -> None:
     """The migrated suite tests the twins, not the legacy views: break a twin and the
     suite fails (the legacy view it replaces stays correct)."""
+    file, old, new, failing = BROKEN_TWINS[name]
     broken = tmp_path / "broken"
-    shutil.copytree(projects["gateway"], broken, ignore=shutil.ignore_patterns("__pycache__", ".git"))
-    twin = broken / "gateway_async" / "fulfilment.py"
-    twin.write_text(twin.read_text().replace('"/fulfilment/orders"', '"/fulfilment/order"'))
-    suite = suite_copy("gateway", tmp_path / "suite")
+    shutil.copytree(projects[name], broken, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    twin = broken / f"{name}_async" / file
+    assert old in twin.read_text()
+    twin.write_text(twin.read_text().replace(old, new))
+    suite = suite_copy(name, tmp_path / "suite")
     applied = migrate(suite, "flask-tests-to-httpx")
     assert applied.exit_code == 0, applied.output
     result = run_suite(suite, broken)
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "test_checkout" in result.stdout
+    assert re.search(rf"^FAILED \S+::{failing}\b", result.stdout, re.M), result.stdout[-3000:]
