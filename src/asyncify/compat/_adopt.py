@@ -231,6 +231,16 @@ class _UnreadBody:
 
 
 def _hook_response(response: httpx.Response) -> Any:
+    from requests.utils import get_encoding_from_headers
+
+    legacy = requests_response(response, body=False)
+    legacy.encoding = get_encoding_from_headers(legacy.headers)
+    return legacy
+
+
+def requests_response(response: httpx.Response, *, body: bool = True) -> Any:
+    """A ``requests.Response`` made from an httpx one: status, headers, URL, reason and
+    request; the body when ``body`` (else reading it raises :class:`AdoptionError`)."""
     import requests
 
     legacy = requests.Response()
@@ -238,8 +248,10 @@ def _hook_response(response: httpx.Response) -> Any:
     legacy.headers.update(response.headers)
     legacy.url = str(response.url)
     legacy.reason = response.reason_phrase
-    legacy.raw = _UnreadBody()
-    legacy.encoding = requests.utils.get_encoding_from_headers(legacy.headers)
+    if body:
+        legacy._content = response.content
+    else:
+        legacy.raw = _UnreadBody()
     prepared = requests.PreparedRequest()
     prepared.method = response.request.method
     prepared.url = str(response.request.url)
@@ -247,4 +259,3 @@ def _hook_response(response: httpx.Response) -> Any:
         dict(response.request.headers.items()))
     legacy.request = prepared
     return legacy
-

@@ -231,6 +231,7 @@ def as_legacy(error: BaseException) -> BaseException:
         import requests
     except ImportError:
         return error
+    from ._adopt import requests_response
     from ._retry import RetryError
 
     if isinstance(error, RetryError):  # an adopted session's urllib3 Retry ran out
@@ -240,23 +241,11 @@ def as_legacy(error: BaseException) -> BaseException:
             legacy_type = getattr(requests.exceptions, requests_name)
             if isinstance(error, httpx.HTTPStatusError):
                 converted: BaseException = legacy_type(
-                    str(error), response=_requests_response(error.response))
+                    str(error), response=requests_response(error.response))
             else:
                 converted = legacy_type(str(error))
             return converted
     return error
-
-
-def _requests_response(response: Any) -> Any:
-    import requests
-
-    legacy = requests.Response()
-    legacy.status_code = response.status_code
-    legacy._content = response.content
-    legacy.headers.update(response.headers)
-    legacy.url = str(response.url)
-    legacy.reason = response.reason_phrase
-    return legacy
 
 
 def legacy_decorator(decorator: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -155,13 +155,7 @@ def new_transport(
 
     :raises ValueError: an unknown transport name.
     """
-    import os
-
-    name = name or os.environ.get("ASYNCIFY_HTTP_TRANSPORT", "httpcore")
-    if name not in ("httpcore", "aiohttp"):
-        raise ValueError(f"ASYNCIFY_HTTP_TRANSPORT={name!r} is not a transport; use "
-                         "'httpcore' or 'aiohttp'")
-    if name == "aiohttp" and verify is True and cert is None:
+    if _configured(name) == "aiohttp" and verify is True and cert is None:
         return AiohttpTransport()
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=keepalive or 20)
     return httpx.AsyncHTTPTransport(verify=verify, cert=cert, trust_env=trust_env,
@@ -174,12 +168,20 @@ def new_client(transport: str | None = None, **kwargs: Any) -> httpx.AsyncClient
 
     :raises ValueError: an unknown transport name.
     """
+    if _configured(transport) == "httpcore":
+        return httpx.AsyncClient(**kwargs)  # httpx's own pool and limits
+    return httpx.AsyncClient(transport=AiohttpTransport(), **kwargs)
+
+
+def _configured(name: str | None) -> str:
+    """``name``, else ``ASYNCIFY_HTTP_TRANSPORT`` (default ``httpcore``), checked.
+
+    :raises ValueError: an unknown transport name.
+    """
     import os
 
-    name = transport or os.environ.get("ASYNCIFY_HTTP_TRANSPORT", "httpcore")
-    if name == "httpcore":
-        return httpx.AsyncClient(**kwargs)
-    if name == "aiohttp":
-        return httpx.AsyncClient(transport=AiohttpTransport(), **kwargs)
-    raise ValueError(
-        f"ASYNCIFY_HTTP_TRANSPORT={name!r} is not a transport; use 'httpcore' or 'aiohttp'")
+    name = name or os.environ.get("ASYNCIFY_HTTP_TRANSPORT", "httpcore")
+    if name not in ("httpcore", "aiohttp"):
+        raise ValueError(f"ASYNCIFY_HTTP_TRANSPORT={name!r} is not a transport; use "
+                         "'httpcore' or 'aiohttp'")
+    return name

@@ -51,7 +51,11 @@ class Adoption:
                         {**self.refused, **refused})
 
 
-def candidates(graph: CallGraph, twin_side: set[str], legacy_classes: set[str]) -> Adoption:
+Trees = dict[Path, ast.Module]  # legacy files parsed once per `apply` run
+
+
+def candidates(graph: CallGraph, twin_side: set[str], legacy_classes: set[str],
+               trees: Trees) -> Adoption:
     """The classes among ``legacy_classes`` the twins can adopt, judged statically."""
     functions = graph.functions
     methods: dict[str, list[str]] = {}
@@ -71,7 +75,6 @@ def candidates(graph: CallGraph, twin_side: set[str], legacy_classes: set[str]) 
                 getters[cls].append(edge.callee)
     adopted: dict[str, tuple[str, ...]] = {}
     refused: dict[str, str] = {}
-    trees: dict[Path, ast.Module] = {}
     for cls, found in getters.items():
         own = methods[cls]
         if not found or not any(m in graph.blocking for m in own):
@@ -94,13 +97,12 @@ def _short(name: str) -> str:
 
 
 def unsettled(graph: CallGraph, adoption: Adoption, reached: Container[str],
-              is_async: Callable[[str], bool]) -> dict[str, str]:
+              is_async: Callable[[str], bool], trees: Trees) -> dict[str, str]:
     """The adopted classes whose view async twin code could not use as it is (a method
     called on something other than ``getter()`` or a name bound to it, or a method so
     called, or one it calls on ``self``, that does I/O and stays sync), or has no use for
     (no twin function that becomes async calls its methods)."""
     functions = graph.functions
-    trees: dict[Path, ast.Module] = {}
     failed: dict[str, str] = {}
     for cls, getters in adoption.getters.items():
         methods = {n for n, fn in functions.items() if fn.cls == cls}
@@ -124,7 +126,7 @@ def unsettled(graph: CallGraph, adoption: Adoption, reached: Container[str],
 
 
 def _called_by_name(graph: CallGraph, twin_side: set[str], getters: set[str],
-                    trees: dict[Path, ast.Module]) -> str | None:
+                    trees: Trees) -> str | None:
     """Why twin-side code does not call the getters only by a plain name (``getter()``,
     which the twin can point at the adopting getter or the legacy one), if it does not."""
     names = {g.rpartition(".")[2] for g in getters}
@@ -143,7 +145,7 @@ def _called_by_name(graph: CallGraph, twin_side: set[str], getters: set[str],
     return None
 
 
-def _tree(graph: CallGraph, name: str, trees: dict[Path, ast.Module]) -> ast.Module:
+def _tree(graph: CallGraph, name: str, trees: Trees) -> ast.Module:
     path = graph.functions[name].module.file.path
     if path not in trees:
         trees[path] = ast.parse(path.read_bytes())
@@ -151,7 +153,7 @@ def _tree(graph: CallGraph, name: str, trees: dict[Path, ast.Module]) -> ast.Mod
 
 
 def _function_node(graph: CallGraph, name: str,
-                   trees: dict[Path, ast.Module]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+                   trees: Trees) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     line = graph.functions[name].summary.line
     for node in ast.walk(_tree(graph, name, trees)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
@@ -163,7 +165,7 @@ def _function_node(graph: CallGraph, name: str,
 
 
 def _rebinds(graph: CallGraph, methods: list[str],
-             trees: dict[Path, ast.Module]) -> str | None:
+             trees: Trees) -> str | None:
     """Which method other than ``__init__`` assigns an attribute of ``self``, if one does."""
     for name in methods:
         if name.endswith(".__init__"):
@@ -190,7 +192,7 @@ def _rebinds(graph: CallGraph, methods: list[str],
 
 
 def _receivers_ok(graph: CallGraph, callers: set[str], methods: set[str], getters: set[str],
-                  trees: dict[Path, ast.Module]) -> str | None:
+                  trees: Trees) -> str | None:
     """Where a call of a method in ``callers`` is not on ``getter()`` or on a local name
     bound only to ``getter()`` and used only as a receiver, if one is not."""
     getter_names = {g.rpartition(".")[2] for g in getters}

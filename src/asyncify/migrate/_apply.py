@@ -22,7 +22,7 @@ from .._scope import settled_contexts
 from .._write import refuse_dirty
 from ..codemods import REGISTRY, FileContext, Outcome
 from ..errors import UsageError
-from ._adopt import Adoption, candidates, unsettled
+from ._adopt import Adoption, Trees, candidates, unsettled
 from ._entry import combined_app, standalone_app
 from ._factory import factory_call
 from ._sqla import converts, relationships, request_session_pass
@@ -172,7 +172,8 @@ def _decide(graph: CallGraph, files: list[str], rules: list[str],
                       if fn.cls is not None and fn.cls not in created}
     # A client class the legacy code creates is adopted when it can be (see _adopt): its
     # twin methods then convert too.
-    adoption = candidates(graph, twin_side, legacy_classes)
+    trees: Trees = {}
+    adoption = candidates(graph, twin_side, legacy_classes, trees)
     while True:
         # (Only their methods that do I/O: a pure method staying sync holds nobody back.)
         legacy_objects = {
@@ -182,8 +183,8 @@ def _decide(graph: CallGraph, files: list[str], rules: list[str],
         }
         contexts = settled_contexts(graph, files, rules, legacy_objects, converts(rules),
                                     in_place=False, adopted=adoption.classes)
-        failed = unsettled(graph, adoption, reached, functools.partial(_is_async, graph,
-                                                                        contexts))
+        failed = unsettled(graph, adoption, reached,
+                           functools.partial(_is_async, graph, contexts), trees)
         if not failed:
             return _Decision(reached, adoption, contexts)
         adoption = adoption.without(failed)
