@@ -17,7 +17,7 @@ connections; throughput, p50, p99 and errors (socket errors + non-2xx/3xx) are p
 side, as ratios to legacy, and next to the physical ceiling: connections / (upstream calls
 per request x 50 ms).
 
-    python benchmarks/migration_gain.py --generate --write-docs   # about 5 minutes
+    python benchmarks/migration_gain.py --generate --write-docs   # about 8 minutes
     python benchmarks/migration_gain.py --migrated bookshop=asgi:bookshop_async.main:app \\
         --pythonpath /path/to/generated
 
@@ -79,6 +79,9 @@ MIXES: dict[str, list[tuple[str, int]]] = {
     ],
 }
 READY = {"bookshop": "/health", "gateway": "/healthz", "notes": "/health"}
+# The async apps' event loop (uvicorn --loop): ``fair`` is uvloop accepting every waiting
+# connection at once (asyncify.serving; benchmarks/connection_burst.py shows why).
+LOOPS = {"fair": "asyncify.serving:fair_accept_loop", "uvloop": "uvloop", "asyncio": "asyncio"}
 
 
 @dataclass
@@ -196,7 +199,9 @@ def measure(h: Any, args: argparse.Namespace, wrk: str, logs: Path) -> list[Resu
             for name, spec, options in apps:
                 sizing = {k: v for k, v in options.items() if k != "project_dir"}
                 app_dir = options.get("project_dir", project_dir)
-                with h.serve_app(h.AppSpec.parse(spec), project_dir=app_dir, env=project_env,
+                app_env = project_env if name == "legacy" else {  # uvicorn reads UVICORN_*
+                    **project_env, "UVICORN_LOOP": LOOPS[args.loop]}
+                with h.serve_app(h.AppSpec.parse(spec), project_dir=app_dir, env=app_env,
                                  ready_path=READY[project], log_dir=logs, **sizing) as server:
                     run_wrk(wrk, server.url, script, 100, args.warmup)
                     for connections in args.connections:
@@ -236,8 +241,8 @@ def markdown(results: list[Result], machine: str) -> str:
         "",
         "`python benchmarks/migration_gain.py --generate --write-docs`: each sample app under "
         f"wrk ({machine}), upstream latency {DELAY_MS} ms, real PostgreSQL, reads only. "
-        "Legacy: gunicorn gthread, 2 workers x 8 threads. Async apps: uvicorn (uvloop, "
-        "httptools), 2 workers. *migrated* is the combined app (`<pkg>_async.main:app`) "
+        "Legacy: gunicorn gthread, 2 workers x 8 threads. Async apps: uvicorn (httptools), "
+        "2 workers, the event loop named above (`--loop`). *migrated* is the combined app (`<pkg>_async.main:app`) "
         "`asyncify apply` wrote for every endpoint `asyncify plan` lists, in the same run. "
         "*ceiling* is the hand-written FastAPI + asyncpg + httpx app in "
         "`benchmarks/ceiling/` (same endpoints, same response bytes: `asyncify verify` finds no "
@@ -337,6 +342,9 @@ def main() -> None:
                         help="generate the fully migrated apps with asyncify apply first")
     parser.add_argument("--http-transport", choices=["aiohttp", "httpcore"], default="aiohttp",
                         help="the async apps' httpx transport (ASYNCIFY_HTTP_TRANSPORT)")
+    parser.add_argument("--loop", choices=sorted(LOOPS), default="fair",
+                        help="the async apps' event loop (default: %(default)s, "
+                        "asyncify.serving.fair_accept_loop)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--write-docs", action="store_true",
                         help="rewrite '## Migration gain' in docs/benchmarks.md and the chart")
@@ -353,7 +361,7 @@ def main() -> None:
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     print(f"migration gain on {machine}; upstream latency {DELAY_MS} ms; "
           f"{args.seconds} s per measurement; async apps' httpx transport: "
-          f"{args.http_transport}", flush=True)
+          f"{args.http_transport}, loop: {args.loop}", flush=True)
     print(HEADER, flush=True)
     with tempfile.TemporaryDirectory(prefix="migration-gain-") as logs:
         results = measure(h, args, wrk, Path(logs))
@@ -361,7 +369,8 @@ def main() -> None:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n",
                              encoding="utf-8")
     if args.write_docs:
-        write_docs(results, f"{machine}, async apps' httpx transport: {args.http_transport}")
+        write_docs(results, f"{machine}, async apps' httpx transport: {args.http_transport}, "
+                   f"event loop: {LOOPS[args.loop]}")
         print(f"wrote {DOCS.relative_to(ROOT)} and {CHART.relative_to(ROOT)}")
 
 

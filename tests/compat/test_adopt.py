@@ -4,6 +4,7 @@ the session sends — compared with the session itself, against a real server on
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -335,3 +336,49 @@ def test_adopt_makes_one_view_per_object_and_loop(server: Any) -> None:
 
 async def _none() -> Any:
     return adopt(None, Client)
+
+
+def test_the_combined_app_closes_what_its_requests_opened_at_shutdown(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared client and the adopted views' clients, made on first use inside requests,
+    are closed by the combined app's lifespan (aiohttp would log them as unclosed at exit);
+    the legacy object's own session stays usable. The heap is frozen while serving."""
+    import flask
+    from fastapi import APIRouter
+
+    from asyncify.compat import combine, http_client
+
+    url, _script = server
+    legacy_client = LegacyClient(url)
+    made: dict[str, Any] = {}
+    router = APIRouter()
+
+    @router.get("/both")
+    async def both() -> Any:
+        made["shared"] = http_client()
+        view = adopt(legacy_client, Client)
+        made["adopted"] = view.session
+        return await view.get_json("/p")
+
+    app = combine(flask.Flask("legacy"), [(router, "")])
+
+    frozen: list[int] = []
+
+    async def serve() -> None:
+        async with app.router.lifespan_context(app):  # what uvicorn's lifespan runs
+            frozen.append(gc.get_freeze_count())
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                assert (await client.get("/both")).json() == {"path": "/p", "status": 200}
+            assert not made["shared"].is_closed and not made["adopted"].is_closed
+
+    assert gc.get_freeze_count() == 0
+    asyncio.run(serve())
+    assert made["shared"].is_closed and made["adopted"].is_closed
+    # The heap as it was at startup is frozen while serving, and unfrozen at shutdown.
+    assert frozen[0] > 1000 and gc.get_freeze_count() == 0
+    monkeypatch.setenv("ASYNCIFY_GC_FREEZE", "0")
+    asyncio.run(serve())
+    assert frozen[1] == 0
+    assert legacy_client.session.get(url + "/p").status_code == 200

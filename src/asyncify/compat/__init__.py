@@ -10,7 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._adopt import AdoptionError, RequestsAsyncClient, adopt, async_session
+    from ._adopt import (
+        AdoptionError,
+        RequestsAsyncClient,
+        adopt,
+        async_session,
+        close_adopted,
+    )
     from ._flask import (
         FlaskHTTPException,
         FlaskJSONResponse,
@@ -32,8 +38,9 @@ if TYPE_CHECKING:
         set_flask_app,
         url_for,
     )
-    from ._http import http_client, requests_params, set_http_client
+    from ._http import close_http_client, http_client, requests_params, set_http_client
     from ._legacy import LegacyContext, as_legacy, combine, legacy_decorator
+    from ._lifespan import close_loop_resources, serving_lifespan
     from ._pg import (
         close_db_pool,
         connect_db,
@@ -111,7 +118,11 @@ _HOME = {
     "before_request": "_flask",
     "class_view": "_views",
     "flask_view": "_views",
+    "close_adopted": "_adopt",
     "close_db_pool": "_pg",
+    "close_http_client": "_http",
+    "close_loop_resources": "_lifespan",
+    "serving_lifespan": "_lifespan",
     "connect_db": "_pg",
     "create_db_pool": "_pg",
     "current_config": "_flask",
@@ -207,7 +218,10 @@ __all__ = [
     "async_url",
     "before_request",
     "class_view",
+    "close_adopted",
     "close_db_pool",
+    "close_http_client",
+    "close_loop_resources",
     "combine",
     "combined_app",
     "connect_db",
@@ -252,6 +266,7 @@ __all__ = [
     "rowcount",
     "run_sync",
     "sandboxed",
+    "serving_lifespan",
     "set_db_pool",
     "set_flask_app",
     "set_http_client",

@@ -88,6 +88,16 @@ def adopt(legacy: Any, twin: type[T]) -> T:
     return view
 
 
+async def close_adopted() -> None:
+    """Close the clients the running loop's adopted views hold (from the app's lifespan
+    shutdown); the legacy objects and their sessions are untouched."""
+    views = _views.pop(asyncio.get_running_loop(), {})
+    for _legacy, view in views.values():
+        for value in vars(view).values():
+            if isinstance(value, RequestsAsyncClient) and not value.is_closed:
+                await value.aclose()
+
+
 def _is_session(value: Any) -> bool:
     try:
         import requests

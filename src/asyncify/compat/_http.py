@@ -46,6 +46,14 @@ def set_http_client(client: httpx.AsyncClient) -> None:
     _clients[asyncio.get_running_loop()] = client
 
 
+async def close_http_client() -> None:
+    """Close the running loop's shared client, if it has one (from the app's lifespan
+    shutdown); a later :func:`http_client` call makes a new one."""
+    client = _clients.pop(asyncio.get_running_loop(), None)
+    if client is not None and not client.is_closed:
+        await client.aclose()
+
+
 def requests_params(values: Any) -> Any:
     """``params``/``data`` as requests would send them: keys whose value is ``None`` are
     dropped and ``True``/``False`` are sent as ``True``/``False`` (httpx sends ``a=`` and

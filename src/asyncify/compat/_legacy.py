@@ -248,13 +248,19 @@ def as_legacy(error: BaseException) -> BaseException:
     return error
 
 
-def legacy_decorator(decorator: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def legacy_decorator(decorator: Callable[[Any], Any], *,
+                     injects: Collection[str] = ()) -> Callable[[Any], Any]:
     """Apply a legacy view decorator (``@require_token``) to a migrated view: what the
     decorator returns instead of calling the view (a Flask tuple or response) becomes a
-    response the way Flask would make it, and FastAPI still sees the view's own signature."""
+    response the way Flask would make it, and FastAPI still sees the view's own signature —
+    without ``injects``, the view's parameters that are not URL variables: Flask passes a
+    view only its URL variables, so the decorator supplies those (``def view(current_user)``
+    under a ``token_required`` that calls ``f(user, *args, **kwargs)``), and FastAPI must not
+    ask the request for them."""
 
     def apply(view: Callable[..., Any]) -> Callable[..., Any]:
         decorated = decorator(view)
+        adapted: Any
         if inspect.iscoroutinefunction(view):
 
             @functools.wraps(view)
@@ -264,13 +270,19 @@ def legacy_decorator(decorator: Callable[[Any], Any]) -> Callable[[Any], Any]:
                     rv = await rv
                 return flask_response(rv)
 
-            return adapted_async
+            adapted = adapted_async
+        else:
 
-        @functools.wraps(view)
-        def adapted(*args: Any, **kwargs: Any) -> Any:
-            return flask_response(decorated(*args, **kwargs))
+            @functools.wraps(view)
+            def adapted_sync(*args: Any, **kwargs: Any) -> Any:
+                return flask_response(decorated(*args, **kwargs))
 
-        return adapted
+            adapted = adapted_sync
+        if injects:
+            signature = inspect.signature(view)
+            adapted.__signature__ = signature.replace(
+                parameters=[p for p in signature.parameters.values() if p.name not in injects])
+        return adapted  # type: ignore[no-any-return]
 
     return apply
 
@@ -290,7 +302,10 @@ def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], *,
     instead of a worker thread (:meth:`LegacyContext._hooks_inline`)."""
     from a2wsgi import WSGIMiddleware
 
+    from ._lifespan import serving_lifespan
+
     set_flask_app(legacy)
+    kwargs.setdefault("lifespan", serving_lifespan)  # frozen heap; clients closed at the end
     app = FastAPI(redirect_slashes=False, **kwargs)
     for router, prefix in routers:
         app.include_router(router, prefix=prefix)

@@ -45,19 +45,13 @@ _CONVERTORS = {"int": ":int", "path": ":path", "uuid": ":uuid", "float": ":float
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from ._http import set_http_client
+    from ._lifespan import serving_lifespan
     from ._transport import new_client
 
     async with new_client() as client:
         set_http_client(client)
-        try:
+        async with serving_lifespan(app):
             yield
-        finally:
-            try:
-                from ._pg import close_db_pool
-            except ImportError:  # no asyncpg: no pool to close
-                pass
-            else:
-                await close_db_pool()
 
 
 def _legacy_handler(legacy: Any) -> Any:
