@@ -7,7 +7,7 @@ import difflib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ._journal import Journal
@@ -15,6 +15,8 @@ from ._project import discover
 from ._scope import settled_contexts
 from ._write import inside_root, refuse_dirty
 from .codemods import NO_CONTEXT, FileContext, Outcome, transform
+from .codemods.flask_fastapi._callers import project_side
+from .codemods.flask_fastapi._common import RULES as FLASK_RULES
 from .errors import AsyncifyError, UsageError
 
 # Await propagation: added to any recipe run with ``propagate``.
@@ -94,6 +96,10 @@ def run_recipe(
     if propagate:
         rules = [*rules, *(r for r in PROPAGATION if r not in rules)]
         contexts = _contexts(root, [shown for shown, _ in sources], rules)
+    if FLASK_RULES & set(rules):  # who calls each helper, for the Flask→FastAPI rules
+        for shown, side in project_side(root, dict(sources)).items():
+            contexts[shown] = replace(contexts.get(shown, NO_CONTEXT), flask_side=side.functions,
+                                      flask_owners=side.owners)
     run.rules = list(rules)
     run.outcomes.extend(_transform_all(sources, list(rules), workers, progress, contexts))
     run.outcomes.sort(key=lambda o: o.path)

@@ -68,6 +68,17 @@ class FileContext:
     # over at run time (``asyncify.compat.adopt``): their ``requests.Session`` attributes are
     # httpx clients in the twin's methods, whatever ``__init__`` sets up (``asyncify apply``).
     adopted: frozenset[str] = frozenset()
+    # Functions (qualnames) of a module defining no route, view or Resource that no code of
+    # a module serving requests names: only legacy code calls them, so the ASY1xx rules keep
+    # their Flask helpers (``codemods/flask_fastapi/_callers.py``).
+    flask_side: frozenset[str] = frozenset()
+    # Module-level Flask apps and blueprints of this file that stay Flask because of other
+    # files (registered on one that stays, routes in another file): name → why (``_callers``).
+    flask_owners: Mapping[str, str] = field(default_factory=dict)
+    # The file is an async twin that runs inside the legacy app's request context (``asyncify
+    # apply``: ``compat.combine``/``standalone``): Flask's ``g`` there is the one the legacy
+    # hooks set and read, so ASY103 keeps it instead of ``request.state``.
+    legacy_context: bool = False
 
 
 NO_CONTEXT = FileContext()

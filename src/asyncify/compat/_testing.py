@@ -10,6 +10,7 @@ the Flask test response's behaviour where httpx's differs (``get_json()`` return
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -185,7 +186,8 @@ def combined_app(legacy: Any, target: str | None = None) -> Any:
 
     ``target`` (``module:attribute``) is the app ``asyncify apply`` wrote; by default the
     ``ASYNCIFY_COMBINED_APP`` environment variable, else ``<package>_async.main:app`` for the
-    legacy app's top-level package. A combined app is rebuilt around ``legacy`` (its
+    legacy app's top-level package (``<package>_async.combined:app`` when a twin module is
+    called ``main``; ``asgi_main`` when ``combined`` is taken too). A combined app is rebuilt around ``legacy`` (its
     migrated routes, ``legacy``'s config, hooks and error handlers); any other app is
     returned as it is. When that default twin does not exist (``apply`` migrated nothing
     yet, e.g. every endpoint is a REST ``Resource``) ``legacy`` is served alone through the
@@ -217,6 +219,13 @@ def combined_app(legacy: Any, target: str | None = None) -> Any:
             return combine(legacy, [])
         raise ImportError(f"cannot import the migrated app {spec!r} ({exc}); run `asyncify "
                           "apply` first, or set ASYNCIFY_COMBINED_APP=module:attribute") from exc
+    for other in ("combined", "asgi_main"):
+        if chosen is not None or hasattr(module, "app"):
+            break
+        # A twin module is called ``main`` (a blueprint package ``main``): ``apply`` wrote the
+        # combined app as ``combined.py`` (or ``asgi_main.py``), as migrate._apply names it.
+        with contextlib.suppress(ModuleNotFoundError):
+            module = importlib.import_module(f"{package}.{other}")
     app = getattr(module, attribute or "app")
     context = next((m for m in getattr(app, "user_middleware", ())
                     if m.cls is LegacyContext), None)

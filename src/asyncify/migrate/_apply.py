@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
+
 from .._callgraph import CallGraph
 from .._endpoints import Endpoint
 from .._recipe_run import unified_diff, write_outcomes
@@ -25,7 +27,9 @@ from ..errors import UsageError
 from ._adopt import Adoption, Trees, candidates, unsettled
 from ._entry import combined_app, standalone_app
 from ._factory import factory_call
+from ._owners import Foreign, foreign_apps, foreign_owners, router_twin, with_blueprints
 from ._sqla import converts, relationships, request_session_pass
+from ._tidy import tidy
 from ._twins import TwinModule, build_twin, twin_name
 
 MANIFEST = "migrated.txt"
@@ -39,6 +43,9 @@ class Migration:
     outcomes: list[Outcome] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     journal: str | None = None
+    # The combined app to serve (``uvicorn <entry>``): ``<package>.main:app``, unless a twin
+    # module is called ``main``.
+    entry: str = ""
 
 
 def select(endpoints: Sequence[Endpoint], names: Sequence[str]) -> list[Endpoint]:
@@ -107,16 +114,17 @@ def migrate(
     handlers = {q for e in selected for q in e.handlers.values()}
     related = relationships(m.file.path for m in graph.resolver.index.modules.values())
     decision = _decide(graph, files, rules, handlers)
-    outcomes, staying, twins = _build(root, graph, rules, handlers, decision, package, top,
-                                      related)
+    foreign = _foreign(graph, selected)
+    outcomes, staying, twins, registering = _build(root, graph, rules, handlers, decision,
+                                                   package, top, related, *foreign)
     if staying:
         # Handlers that stay on the legacy app (a streamed response...) do not hold back the
         # adoption of a client the other twins use.
         again = _decide(graph, files, rules, handlers - staying)
         if again.adoption.classes > decision.adoption.classes:
             decision = again
-            outcomes, staying, twins = _build(root, graph, rules, handlers, decision, package,
-                                              top, related)
+            outcomes, staying, twins, registering = _build(
+                root, graph, rules, handlers, decision, package, top, related, *foreign)
     result.outcomes.extend(outcomes)
     for init in _package_inits(root, package, [o.path for o in result.outcomes]):
         result.outcomes.append(_outcome(root, init, b"", []))
@@ -126,14 +134,20 @@ def migrate(
     # Clients the twins reach but could not adopt: said once, with the entry point.
     refused = [f" {cls} keeps sync methods in the twins: the legacy app creates it, and it "
                f"is not adopted ({why})" for cls, why in sorted(decision.adoption.refused.items())]
-    result.outcomes.append(_outcome(root, f"{package}/main.py",
-                                    combined_app(selected, twins, factory,
-                                                 pure_hooks).encode(), refused))
-    result.outcomes.append(_outcome(root, f"{package}/standalone.py",
+    # A twin module of the same name (the Flask Mega-Tutorial's ``app.main`` blueprint
+    # package) would shadow the entry point: it gets another name.
+    taken = {t.split(".")[1] for t in twins.values() if t.count(".")}
+    combined_name = _free(("main", "combined", "asgi_main"), taken)
+    standalone_name = _free(("standalone", "standalone_app", "asgi_standalone"), taken)
+    result.entry = f"{package}.{combined_name}:app"
+    result.outcomes.append(_outcome(root, f"{package}/{combined_name}.py",
+                                    combined_app(selected, twins, factory, pure_hooks,
+                                                 registering).encode(), refused))
+    result.outcomes.append(_outcome(root, f"{package}/{standalone_name}.py",
                                     standalone_app(selected, endpoints, twins, {
         e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
                                       for h in e.handlers.values() for s in staying)
-    }, factory, pure_hooks).encode(), []))
+    }, factory, pure_hooks, registering).encode(), []))
     result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
                                     "".join(f"{i}\n" for i in applied).encode(), []))
     if write:
@@ -190,12 +204,41 @@ def _decide(graph: CallGraph, files: list[str], rules: list[str],
         adoption = adoption.without(failed)
 
 
+def _foreign(graph: CallGraph, selected: Sequence[Endpoint],
+             ) -> tuple[dict[str, list[Foreign]], dict[str, frozenset[str]]]:
+    """The blueprints the selected views are declared on that other modules define, and
+    the names of the apps views modules import to declare routes on (``_owners``).
+
+    :raises UsageError: one the twins could not route (see :func:`foreign_owners`).
+    """
+    functions, modules = graph.functions, graph.resolver.index.modules
+
+    def handler_modules(endpoint: Endpoint) -> set[str]:
+        return {functions[h].module.name for h in endpoint.handlers.values() if h in functions}
+
+    def source(module: str) -> bytes | None:
+        found = modules.get(module)
+        return found.file.path.read_bytes() if found is not None else None
+
+    try:
+        return foreign_owners(selected, handler_modules, source, graph.resolver.canonical), \
+            foreign_apps(selected, handler_modules, source, graph.resolver.canonical)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _build(
     root: Path, graph: CallGraph, rules: list[str], handlers: set[str], decision: _Decision,
-    package: str, top: str, related: Any,
-) -> tuple[list[Outcome], set[str], dict[str, str]]:
-    """The twin modules (outcomes), the handlers that stay on the legacy app, and the twin
-    module of each legacy module."""
+    package: str, top: str, related: Any, foreign: Mapping[str, list[Foreign]],
+    apps: Mapping[str, frozenset[str]],
+) -> tuple[list[Outcome], set[str], dict[str, str], dict[str, str]]:
+    """The twin modules (outcomes), the handlers that stay on the legacy app, the twin
+    module of each legacy module, and the twin modules whose views register on a router
+    another twin module defines (→ that router, ``module.variable``).
+
+    ``foreign``: per views module, the blueprints it declares views on that another module
+    defines; the router each becomes lives in the twin of the defining module. ``apps``: per
+    views module, the names of the apps it imports to declare routes on."""
     functions = graph.functions
     contexts, adoption = decision.contexts, decision.adoption
     in_scope = handlers | {
@@ -209,15 +252,24 @@ def _build(
         if name in functions:
             fn = functions[name]
             modules.setdefault(fn.module.name, set()).add(fn.summary.qualname)
-    twins = {m: twin_name(m, package) for m in modules}
+    # Only views modules with a twin: a view that is not migrated keeps its legacy owner.
+    foreign = {m: found for m, found in foreign.items() if m in modules}
+    owners = {f.owner for found in foreign.values() for f in found}
+    homes = sorted({owner.rpartition(".")[0] for owner in owners})
+    twins = {m: twin_name(m, package) for m in [*modules, *homes]}
     # Top-level names each twin defines (its converted functions and the classes owning
-    # converted methods): an import of one of them must come from the twin.
+    # converted methods, the routers of blueprints defined there): an import of one of them
+    # must come from the twin.
     converted_by_module = {
-        m: frozenset(q.partition(".")[0] for q in local) for m, local in modules.items()
+        m: frozenset(q.partition(".")[0] for q in modules.get(m, ()))
+        | {o.rpartition(".")[2] for o in owners if o.rpartition(".")[0] == m}
+        for m in twins
     }
     index = graph.resolver.index
     outcomes: list[Outcome] = []
     staying: set[str] = set()  # handlers whose endpoint layer could not be converted
+    routers: dict[str, cst.SimpleStatementLine] = {}  # blueprint → the router made of it
+    registering: dict[str, str] = {}
     for module_name, local in sorted(modules.items()):
         module = index.modules[module_name]
         legacy_rel = module.file.relpath
@@ -228,6 +280,7 @@ def _build(
             make_async=context.make_async & frozenset(local),
             await_at=context.await_at, bridge_at=context.bridge_at, sites=context.sites,
             blocked=context.blocked, callees=context.callees, adopted=context.adopted,
+            legacy_context=True,  # the twins answer inside the legacy request context
         )
         keep = frozenset(q.partition(".")[0] for q in local) | frozenset(local)
         local_handlers = frozenset(
@@ -235,22 +288,51 @@ def _build(
             if h in functions and functions[h].module.name == module_name)
         twin = TwinModule(module_name, twins[module_name], twin_rel, keep, local_handlers,
                           *_adopted_here(graph, adoption, module_name, twins),
-                          frozenset(g for found in adoption.getters.values() for g in found))
+                          frozenset(g for found in adoption.getters.values() for g in found),
+                          apps.get(module_name, frozenset()))
         legacy_names = [*module.summary.functions, *module.summary.classes,
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
         source = module.file.path.read_bytes()
+        here = foreign.get(module_name, [])
+        made: dict[str, cst.SimpleStatementLine | None] = {f.local: None for f in here}
         try:
-            new, todos, left = build_twin(twin, source, rules, narrowed, twins,
+            new, todos, left = build_twin(twin, with_blueprints(source, here) if here
+                                    else source, rules, narrowed, twins,
                                     [n for n in legacy_names if "." not in n],
                                     module.file.is_package, graph.resolver.canonical,
                                     converted_by_module,
-                                    request_session_pass(local_handlers, related, top))
+                                    request_session_pass(local_handlers, related, top), made)
         except ValueError as exc:
             outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue
         outcomes.append(_outcome(root, twin_rel, new, todos))
         staying.update(f"{module_name}.{name}" for name in left)
-    return outcomes, staying, twins
+        for found in here:
+            statement = made[found.local]
+            if statement is not None:
+                routers.setdefault(found.owner, statement)
+                home, _, variable = found.owner.rpartition(".")
+                registering.setdefault(twins[module_name], f"{twins[home]}.{variable}")
+    for home in homes:
+        if home in modules:
+            continue  # its own twin (converted views or helpers) defines the router
+        module = index.modules[home]
+        twin_rel = _twin_path(module.file.relpath, top, package)
+        defined = dict.fromkeys([*module.summary.functions, *module.summary.classes,
+                                 *(b[0] for b in module.summary.body.bindings)])
+        here_routers = [(owner.rpartition(".")[2], statement)
+                        for owner, statement in sorted(routers.items())
+                        if owner.rpartition(".")[0] == home]
+        if not here_routers:
+            continue  # a views twin failed: said there
+        tree = tidy(router_twin(home, here_routers, defined), {top, package})
+        note = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
+            f"# Async twin of {home}, written by `asyncify apply` (re-run it; do not edit).",
+            "# It holds only the routers of the blueprints the module defines; everything else "
+            "in it",
+            "# is legacy code (the legacy app registers the blueprint and imports its views).")]
+        outcomes.append(_outcome(root, twin_rel, tree.with_changes(header=note).bytes, []))
+    return outcomes, staying, twins, registering
 
 
 def _is_async(graph: CallGraph, contexts: Mapping[str, FileContext], name: str) -> bool:
@@ -273,6 +355,18 @@ def _adopted_here(graph: CallGraph, adoption: Adoption, module: str,
             if functions[getter].module.name == module:
                 getters.append((functions[getter].summary.qualname, name, twins[home]))
     return classes, tuple(getters)
+
+
+def _free(names: Sequence[str], taken: set[str]) -> str:
+    """The first of ``names`` no twin module takes.
+
+    :raises UsageError: every one is taken.
+    """
+    for name in names:
+        if name not in taken:
+            return name
+    raise UsageError(f"the twin package would hold modules named {', '.join(names)}: no "
+                     "name left for its entry point")
 
 
 def _twin_path(relpath: str, top: str, package: str) -> str:

@@ -4,7 +4,7 @@ the legacy app (what to serve once every endpoint is migrated)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
@@ -116,15 +116,21 @@ def _router_list(routers: dict[tuple[str, str], str], names: dict[str, str],
 
 
 def _header(selected: Sequence[Endpoint], twins: dict[str, str], helpers: list[str],
-            taken: set[str], factory: str | None) -> tuple[list[str], dict[tuple[str, str], str], dict[str, str],
-                                      list[str], str]:
+            taken: set[str], factory: str | None, registering: Mapping[str, str] = {},
+            ) -> tuple[list[str], dict[tuple[str, str], str], dict[str, str], list[str], str]:
     """The imports of an entry point, its routers, the twin modules' names, the
-    ``app_routes`` lines and the expression building the legacy app."""
+    ``app_routes`` lines and the expression building the legacy app.
+
+    ``registering``: twin modules whose views register on a router another twin module
+    defines (→ that router): imported for that alone."""
     routers = _routers(selected, twins)
     factory_module, imported, build = _factory(selected[0], factory)
     modules = sorted({t for t, _ in routers} | set(_view_modules(selected, twins)))
     imports, names = _imports(factory_module, imported, modules, {*taken, *helpers,
                                                                  "app_routes", "APIRouter"})
+    imports += _registering(registering, {*taken, *helpers, "app_routes", "APIRouter",
+                                          factory_module.partition(".")[0],
+                                          imported.rpartition(" ")[2], *names.values()})
     app_routes = _app_routes(selected, twins, names)
     if app_routes:
         helpers = sorted([*helpers, "flask_view"])
@@ -134,13 +140,29 @@ def _header(selected: Sequence[Endpoint], twins: dict[str, str], helpers: list[s
     return [*lines, "", *imports], routers, names, app_routes, build
 
 
+def _registering(registering: Mapping[str, str], taken: set[str]) -> list[str]:
+    """The imports of the twin modules whose views register on a router defined in another
+    twin module (a blueprint defined in another module than its views): importing the
+    router's module alone would leave it empty."""
+    lines = []
+    for twin in sorted(registering):
+        parent, _, leaf = twin.rpartition(".")
+        name = leaf if leaf not in taken else twin.replace(".", "_")
+        taken.add(name)
+        alias = leaf if name == leaf else f"{leaf} as {name}"
+        lines.append(f"from {parent} import {alias}  # noqa: F401  (registers its routes)"
+                     if parent else f"import {twin}  # noqa: F401  (registers its routes)")
+    return lines
+
+
 def combined_app(selected: Sequence[Endpoint], twins: dict[str, str],
-                 factory: str | None = None, inline_hooks: Sequence[str] = ()) -> str:
+                 factory: str | None = None, inline_hooks: Sequence[str] = (),
+                 registering: Mapping[str, str] = {}) -> str:
     """``main.py``: the migrated routers in front of the legacy app (``compat.combine``);
     ``factory``: the configured call of the app factory; ``inline_hooks``: the legacy hooks
-    that do no I/O (they may run on the event loop)."""
+    that do no I/O (they may run on the event loop); ``registering``: see :func:`_header`."""
     imports, routers, names, app_routes, build = _header(
-        selected, twins, ["combine"], {"legacy", "app"}, factory)
+        selected, twins, ["combine"], {"legacy", "app"}, factory, registering)
     return _tidied(selected, twins, [
         '"""The combined app, written by `asyncify apply` (re-run it; do not edit by hand).',
         "",
@@ -149,6 +171,9 @@ def combined_app(selected: Sequence[Endpoint], twins: dict[str, str],
         "other path goes to the legacy Flask app. With ASYNCIFY_FLAGS set (a flag file or a",
         "Redis URL), asyncify.rollout decides per request which one serves a migrated",
         "endpoint: `asyncify flags` moves each through legacy, shadow, canary and async.",
+        "",
+        "Serve it with uvicorn's `--loop asyncify.serving:fair_accept_loop` (uvloop that",
+        "accepts a burst of new connections at once: see asyncify.serving).",
         '"""',
         "",
         *imports,
@@ -175,13 +200,14 @@ def _line(endpoint: Endpoint) -> str:
 def standalone_app(
     selected: Sequence[Endpoint], endpoints: Sequence[Endpoint], twins: dict[str, str],
     staying: set[str], factory: str | None = None, inline_hooks: Sequence[str] = (),
+    registering: Mapping[str, str] = {},
 ) -> str:
     """``standalone.py``: the migrated routers without the legacy app mounted
     (``compat.standalone``). Routes declared on the app object itself, and the ``staying``
     endpoints (applied, but their endpoint layer could not be converted), are served by
     their legacy view functions; the docstring lists them, and what is not migrated yet."""
     imports, routers, names, app_routes, build = _header(selected, twins, ["standalone"],
-                                                         {"app"}, factory)
+                                                         {"app"}, factory, registering)
     chosen = {e.id for e in selected}
     on_app = [e for e in endpoints if e.id not in chosen and not e.dynamic
               and ("<locals>" in e.view or "<locals>" in e.owner)]
@@ -195,6 +221,8 @@ def standalone_app(
         "object still provides the request context (g, request, config), the before/after "
         "request",
         "hooks and the error handlers the migrated code relies on (asyncify.compat.standalone).",
+        "Serve it with uvicorn's `--loop asyncify.serving:fair_accept_loop` (see "
+        "asyncify.serving).",
     ]
     if missing:
         lines += ["", "Not migrated yet (404 here until they are):",

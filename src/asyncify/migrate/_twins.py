@@ -12,7 +12,7 @@ module when there is one, else to the legacy module (absolute, since the package
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -21,6 +21,7 @@ from ..codemods import FileContext, transform
 from ..codemods._engine import add_imports
 from ..codemods._rule import dotted
 from ._getters import legacy_getter_calls
+from ._owners import _Names, is_router, taken_router
 from ._tidy import tidy
 
 _MARKER = re.compile(r"# TODO\[asyncify (ASY\d+)\]: (.*?)(?: — \S+)?$")
@@ -42,6 +43,10 @@ class TwinModule:
     # Every adopting getter of the project (qualified names): a call of one imported from a
     # twin may have to get the legacy object instead (``_getters``).
     adopting: frozenset[str] = frozenset()
+    # Names of apps this module imports and declares handlers' routes on (``from pkg import
+    # app`` then ``@app.route``): the entry points route those handlers (``app_routes``), so
+    # their twins lose these decorators (re-registering on the legacy app would fail).
+    unrouted: frozenset[str] = frozenset()
 
 
 def twin_name(module: str, package: str) -> str:
@@ -60,9 +65,14 @@ def build_twin(
     locate: Callable[[str], str] = lambda name: name,
     converted: Mapping[str, frozenset[str]] | None = None,
     after: Callable[[bytes], bytes] | None = None,
+    routers: MutableMapping[str, cst.SimpleStatementLine | None] | None = None,
 ) -> tuple[bytes, list[str], dict[str, str]]:
     """The twin's source, the TODO lines the rules left (``line: RULE: why``), and the
-    handlers that stay on the legacy app (name → why)."""
+    handlers that stay on the legacy app (name → why).
+
+    ``routers``: the local names of blueprints defined in another module, whose definitions
+    ``source`` ends with (``_owners.with_blueprints``); their converted statements are taken
+    out of the twin into it (the twin imports them from the defining module's twin)."""
     outcome = transform(module.relpath, source, rules, context)
     if outcome.status == "failed":
         raise ValueError(outcome.reason)
@@ -70,8 +80,12 @@ def build_twin(
     if after is not None:  # e.g. db.session → the request's AsyncSession (_sqla.py)
         code = after(code)
     tree = cst.parse_module(code)
-    trim = _Trim(module, twins, is_package, locate, converted or {})
+    trim = _Trim(module, twins, is_package, locate, converted or {}, routers)
     trimmed = tree.visit(trim)
+    for name, statement in (routers or {}).items():
+        if statement is None or not is_router(statement):
+            raise ValueError(f"blueprint {name!r} stays Flask in the twin (its views module "
+                             "uses it as Flask's): no router to include")
     if trim.needs_adapter and "legacy_decorator" not in _defined(trimmed):
         trimmed = add_imports(trimmed, [("asyncify.compat", "legacy_decorator")])
     getters = {**trim.getters, **{name: module.legacy for name, _, _ in module.getters}}
@@ -110,9 +124,11 @@ class _Trim(cst.CSTTransformer):
     def __init__(
         self, module: TwinModule, twins: Mapping[str, str], is_package: bool,
         locate: Callable[[str], str], converted: Mapping[str, frozenset[str]],
+        routers: MutableMapping[str, cst.SimpleStatementLine | None] | None = None,
     ) -> None:
         super().__init__()
         self.module = module
+        self.routers = routers if routers is not None else {}
         self.twins = twins
         self.is_package = is_package
         self.locate = locate
@@ -132,6 +148,11 @@ class _Trim(cst.CSTTransformer):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         body = []
         for statement in updated.body:
+            taken = taken_router(statement, set(self.routers))
+            if taken is not None:  # a blueprint defined elsewhere: its twin has the router
+                assert isinstance(statement, cst.SimpleStatementLine)
+                self.routers[taken] = statement
+                continue
             if isinstance(statement, cst.FunctionDef):
                 name = statement.name.value
                 if name not in self.module.keep:
@@ -146,7 +167,14 @@ class _Trim(cst.CSTTransformer):
                         self.left[name] = why
                         self.dropped.add(name)
                         continue
-                    statement = self._adapt_decorators(statement)
+                    routed = [d for d in statement.decorators
+                              if _owner_name(d.decorator) not in self.module.unrouted]
+                    if len(routed) < len(statement.decorators):
+                        # Routed by the entry points through compat.flask_view, which calls
+                        # the function with its other decorators as Flask would.
+                        statement = statement.with_changes(decorators=routed)
+                    else:
+                        statement = self._adapt_decorators(statement)
             elif isinstance(statement, cst.ClassDef):
                 prefix = statement.name.value + "."
                 if not any(k.startswith(prefix) for k in self.module.keep):
@@ -189,11 +217,19 @@ class _Trim(cst.CSTTransformer):
         ``asyncify.compat.legacy_decorator``, so what they return becomes a response."""
         decorators = list(function.decorators)
         changed = False
+        injected = _injected(function)
         for index, decorator in enumerate(decorators[1:], 1):
             target = decorator.decorator
             if isinstance(target, cst.Name | cst.Attribute):
+                args = [cst.Arg(target)]
+                if index == 1 and injected:  # the outermost: the signature FastAPI reads
+                    args.append(cst.Arg(
+                        cst.Tuple([cst.Element(cst.SimpleString(repr(n))) for n in injected]),
+                        keyword=cst.Name("injects"),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""),
+                                              cst.SimpleWhitespace(""))))
                 decorators[index] = decorator.with_changes(decorator=cst.Call(
-                    cst.Name("legacy_decorator"), [cst.Arg(target)]))
+                    cst.Name("legacy_decorator"), args))
                 changed = True
         if changed:
             self.needs_adapter = True
@@ -208,6 +244,11 @@ class _Trim(cst.CSTTransformer):
             if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
                 continue
             call = small.value
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+                    "include_router", "register_blueprint"):
+                # A nested blueprint: the entry points include every router with its
+                # effective prefix (and the child may be a legacy Flask blueprint).
+                return True
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_url_rule":
                 view = _Names()
                 for arg in call.args:
@@ -295,15 +336,36 @@ _FATAL = ("streaming", "stream_with_context", "send_file", "send_from_directory"
           "Response(")
 
 
-class _Names(cst.CSTVisitor):
-    """Every plain name used in an expression (``OrderAPI`` in ``OrderAPI.as_view("x")``)."""
+_PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: set[str] = set()
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.found.add(node.value)
+def _injected(function: cst.FunctionDef) -> list[str]:
+    """The view's own parameters that its route does not fill: Flask passes a view only its
+    URL variables, so a decorator between the route and the view supplies the others. The
+    route is the first decorator (``@bp.api_route("/x/{id}", ...)``); the parameters the
+    rewrite added (typed ``Query``/``Form`` ones, ``request: Request``) are annotated, the
+    view's own unannotated ones are its Flask parameters."""
+    if not function.decorators:
+        return []
+    route = function.decorators[0].decorator
+    if not (isinstance(route, cst.Call) and route.args
+            and isinstance(route.args[0].value, cst.SimpleString)):
+        return []
+    path = route.args[0].value.evaluated_value
+    if not isinstance(path, str):
+        return []
+    variables = set(_PATH_PARAM.findall(path))
+    return [p.name.value for p in function.params.params
+            if p.annotation is None and p.name.value not in variables]
+
+
+def _owner_name(decorator: cst.BaseExpression) -> str | None:
+    """``app`` for ``@app.route(...)``/``@app.get(...)``: the object a decorator's method
+    belongs to, when it is a plain name."""
+    target = decorator.func if isinstance(decorator, cst.Call) else decorator
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        return target.value.value
+    return None
 
 
 def _endpoint_todo(function: cst.FunctionDef) -> str | None:

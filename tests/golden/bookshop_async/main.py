@@ -5,6 +5,9 @@ context (its before_request hooks, g, config and error handlers still apply); ev
 other path goes to the legacy Flask app. With ASYNCIFY_FLAGS set (a flag file or a
 Redis URL), asyncify.rollout decides per request which one serves a migrated
 endpoint: `asyncify flags` moves each through legacy, shadow, canary and async.
+
+Serve it with uvicorn's `--loop asyncify.serving:fair_accept_loop` (uvloop that
+accepts a burst of new connections at once: see asyncify.serving).
 """
 
 from asyncify.compat import combine, flask_view

@@ -2,6 +2,7 @@
 by hand). Serve it once every endpoint is migrated: the legacy Flask app is not mounted; its
 object still provides the request context (g, request, config), the before/after request
 hooks and the error handlers the migrated code relies on (asyncify.compat.standalone).
+Serve it with uvicorn's `--loop asyncify.serving:fair_accept_loop` (see asyncify.serving).
 
 Every endpoint `apply` can migrate is applied.
 """

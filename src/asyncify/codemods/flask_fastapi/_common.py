@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from .._engine import Pass
 from .._rule import UsedNames, dotted
-from ._legacy import flask_served, kept_message, kept_owners, shared_names, within
+from ._legacy import (
+    flask_served,
+    kept_message,
+    kept_owners,
+    registered_message,
+    shared_names,
+    within,
+)
 from ._restful import resource_classes, wrapped_message, wrapped_owners
 
 GATE = frozenset({"flask"})
@@ -57,6 +65,9 @@ class FileFacts:
     whole: bool = False
     # Flask helpers (local names) both served and converted code call: see ``shared_names``.
     shared: set[str] = field(default_factory=set)
+    # Functions (qualnames, also in ``served``) no module serving requests names: only legacy
+    # code calls them (``FileContext.flask_side``, see ``_callers``).
+    unreached: set[str] = field(default_factory=set)
 
     @property
     def owners(self) -> set[str]:
@@ -101,11 +112,32 @@ def _flask_name(facts: FileFacts, node: cst.BaseExpression) -> str | None:
     return f"{target}.{rest}" if rest else target
 
 
-def scan(p: Pass, module: cst.Module) -> FileFacts:
-    """Fill the file's facts from the top-level statements (idempotent per file)."""
-    f = facts(p)
-    if f.local or f.owners or f.wrapped:
-        return f
+def module_owners(module: cst.Module) -> tuple[set[str], set[str], set[str]]:
+    """The module-level apps and blueprints of a file, and those of them that stay Flask by
+    what the file itself does with them (the project-level pass, ``_callers``, starts there)."""
+    f = FileFacts()
+    staying, apps = _owners(f, module, {})
+    return apps, (f.owners | staying) - apps, staying
+
+
+def _created(module: cst.Module) -> dict[str, cst.Call]:
+    """Module-level ``name = <call>`` assignments: name → call."""
+    created: dict[str, cst.Call] = {}
+    for statement in module.body:
+        for small in _smalls(statement):
+            if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and isinstance(small.value, cst.Call)):
+                created[small.targets[0].target.value] = small.value
+    return created
+
+
+def _owners(f: FileFacts, module: cst.Module,
+            project: Mapping[str, str]) -> tuple[set[str], set[str]]:
+    """Fill ``f.local``, ``f.apps``, ``f.blueprints``, ``f.wrapped`` and ``f.whole``; return
+    the owners that stay Flask (dropped from ``f.apps``/``f.blueprints``) and every app.
+    ``project``: the owners the project-level pass keeps (``FileContext.flask_owners``) → why
+    (an app or blueprint registered on one that stays, or used as Flask's in another file)."""
     for statement in module.body:
         for small in _smalls(statement):
             if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
@@ -118,33 +150,42 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
                     full = dotted(alias.name) or ""
                     if full.split(".")[0] in ("flask", "werkzeug"):
                         f.local[full.split(".")[0]] = full.split(".")[0]
-    created: dict[str, cst.Call] = {}
-    for statement in module.body:
-        for small in _smalls(statement):
-            if (isinstance(small, cst.Assign) and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and isinstance(small.value, cst.Call)):
-                target = small.targets[0].target.value
-                kind = _flask_name(f, small.value.func)
-                if kind == "flask.Flask":
-                    f.apps.add(target)
-                elif kind == "flask.Blueprint":
-                    first = small.value.args[0].value if small.value.args else None
-                    f.blueprints[target] = (first.raw_value if isinstance(first, cst.SimpleString)
-                                            else target)
-                created[target] = small.value
+    created = _created(module)
+    for target, call in created.items():
+        kind = _flask_name(f, call.func)
+        if kind == "flask.Flask":
+            f.apps.add(target)
+        elif kind == "flask.Blueprint":
+            first = call.args[0].value if call.args else None
+            f.blueprints[target] = (first.raw_value if isinstance(first, cst.SimpleString)
+                                    else target)
     wrapped_names = wrapped_owners(module, f.owners)
     for wrapped, library in wrapped_names.items():
         f.wrapped[id(created[wrapped])] = wrapped_message(wrapped, library, wrapped in f.apps)
     for kept, uses in kept_owners(module, f.owners - set(wrapped_names)).items():
         f.wrapped[id(created[kept])] = kept_message(kept, uses, kept in f.apps)
+    for kept, why in project.items():
+        if kept in f.owners and id(created[kept]) not in f.wrapped:
+            f.wrapped[id(created[kept])] = registered_message(kept, why, kept in f.apps)
     staying = {name for name, call in created.items() if id(call) in f.wrapped}
+    apps = set(f.apps)
     f.whole = bool(staying & f.apps)
     if f.whole:  # its blueprints are registered on it, its helpers answer inside it
         staying |= f.owners
     f.apps -= staying
     f.blueprints = {k: v for k, v in f.blueprints.items() if k not in staying}
-    f.served = resource_classes(module) | flask_served(module, f.owners, staying)
+    return staying, apps
+
+
+def scan(p: Pass, module: cst.Module) -> FileFacts:
+    """Fill the file's facts from the top-level statements (idempotent per file)."""
+    f = facts(p)
+    if f.local or f.owners or f.wrapped:
+        return f
+    staying, _ = _owners(f, module, p.file.flask_owners)
+    f.unreached = set() if f.whole else set(p.file.flask_side)
+    f.served = (resource_classes(module) | flask_served(module, f.owners, staying)
+                | f.unreached)
     f.shared = set() if f.whole else shared_names(module, f.local, f.served)
     flask_classes = {
         statement.name.value: _class_view(f, statement) for statement in module.body

@@ -12,7 +12,9 @@ A function that a Flask object registers (error handler, before/after_request ho
 function, ``add_url_rule`` view…) is called by Flask and must return what Flask accepts, so
 the rules leave its response and request code as it is. It is found when the registration
 and the definition are in the same file (a function or a class's method, at module level or
-in the factory making the registration); one defined elsewhere is not guessed at.
+in the factory making the registration); one defined elsewhere is not guessed at. A
+recipe run over a project also keeps the functions of modules without views that nothing
+serving requests names (``_callers``): ``_common.scan`` counts them as served.
 """
 
 from __future__ import annotations
@@ -67,6 +69,17 @@ def kept_message(owner: str, uses: Sequence[str], app: bool) -> str:
             "hooks and error handlers stay served by the legacy app; migrate them with "
             "`asyncify apply ENDPOINT` (the combined app serves the migrated ones and mounts "
             "the legacy app)")
+
+
+def registered_message(owner: str, why: str, app: bool) -> str:
+    """The marker of an app or blueprint the project-level pass keeps (``_callers``)."""
+    if app:
+        return (f"app {owner!r} stays Flask, and so does this module: {why}. Its routes, hooks "
+                "and error handlers stay served by the legacy app; migrate them with `asyncify "
+                "apply ENDPOINT` (the combined app serves the migrated ones and mounts this app)")
+    return (f"blueprint {owner!r} stays Flask: {why}. Its routes, hooks and error handlers "
+            "stay served by the legacy app; migrate them with `asyncify apply ENDPOINT` (the "
+            "combined app serves the migrated ones and mounts the legacy app)")
 
 
 def flask_served(module: cst.Module, converted: set[str], kept: set[str]) -> set[str]:

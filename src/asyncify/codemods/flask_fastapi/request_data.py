@@ -110,6 +110,12 @@ class RequestData(Rule):
                         updated: cst.Attribute) -> cst.BaseExpression:
         params = self._params()
         if is_flask(self.p, original.value, "g"):
+            if self.p.file.legacy_context:
+                # A twin answers inside the legacy request context: ``g`` is the legacy
+                # hooks' (a ``g.user`` their before_request set), request.state is not.
+                facts(self.p).kept.add(original.value.value if isinstance(
+                    original.value, cst.Name) else "g")
+                return updated
             if params is None:
                 facts(self.p).kept.add(original.value.value if isinstance(
                     original.value, cst.Name) else "g")

@@ -7,6 +7,11 @@ helper works too); ``jsonify``/``abort``/``redirect``/``make_response`` → thei
 ``asyncify.compat`` twins (Flask's bytes, Flask's HTML error pages, 302); ``url_for`` →
 ``url_for(request, ...)``; ``Response(x, mimetype=)`` → Starlette's ``Response``. Sessions,
 templates, streaming, flashes, files and signals become TODOs.
+
+Code the legacy Flask app serves keeps Flask's helpers (``_legacy``), and so does a function
+of a module without views that no module serving requests names, or one only the views of
+an app or blueprint staying Flask name (a recipe run over the project finds those,
+``_callers``): only legacy code calls it, and a marker says so.
 """
 
 from __future__ import annotations
@@ -87,6 +92,8 @@ class Responses(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         scan(self.p, node)
         self._stack: list[tuple[bool, bool]] = []  # (is a view/handler, needs request)
+        # Flask helpers kept in functions only legacy code calls: qualname → helper names.
+        self._kept: dict[str, list[str]] = {}
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -110,6 +117,18 @@ class Responses(Rule):
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         _, needs = self._stack.pop()
+        kept = self._kept.pop(self.p.qualname(), None)
+        if kept:
+            name = self.p.qualname().replace(".<locals>", "")
+            f = facts(self.p)
+            why = ("only views of an app or blueprint that stays Flask name it" if f.served
+                   - f.unreached else "its module defines no view and no module serving "
+                   "requests names it")
+            self.p.todo(self.id, original, (
+                f"{name}() keeps Flask's {', '.join(dict.fromkeys(kept))}: {why}, so only "
+                "legacy code (the Flask app, tests) calls it and gets Flask's response; if "
+                "FastAPI code comes to call it, use asyncify.compat's twins (jsonify, "
+                "flask_response…)"))
         if needs:
             self.p.need_import("fastapi", "Request")
             return add_params(updated, [param("request", "Request")])
@@ -142,6 +161,7 @@ class Responses(Rule):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         p = self.p
         if legacy(p):  # served by the legacy Flask app: Flask's helpers stay
+            self._note_kept(original)
             return self._flask_helper(updated)
         for flask_name, twin in _TWINS.items():
             if is_flask(p, original.func, flask_name):
@@ -156,6 +176,21 @@ class Responses(Rule):
             if is_flask(p, original.func, name):
                 p.todo(self.id, original, why)
         return updated
+
+    def _note_kept(self, call: cst.Call) -> None:
+        """Remember a Flask helper kept in a function no converted code calls: the function
+        gets a marker saying why (one registered by a Flask object needs none)."""
+        unreached = facts(self.p).unreached
+        if not unreached:
+            return
+        parts = self.p.qualname().split(".")
+        owner = next((q for end in range(1, len(parts) + 1)
+                      if (q := ".".join(parts[:end])) in unreached), None)
+        if owner is None:
+            return
+        for name in (*_TWINS, "url_for", "Response", *_TODO):
+            if is_flask(self.p, call.func, name):
+                self._kept.setdefault(owner, []).append(name)
 
     def _flask_helper(self, call: cst.Call) -> cst.Call:
         """``jsonify(...)`` → ``flask.jsonify(...)`` where converted code of the module

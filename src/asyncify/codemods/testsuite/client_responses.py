@@ -1,7 +1,8 @@
 """ASY702: what tests read from a Flask test response → the same from an httpx response.
 
-Only on responses of client calls ASY701 converted (a name assigned from one in the same
-function, or the call itself). ``get_json()`` and ``.json`` return ``None`` on a non-JSON
+Only on responses of client calls ASY701 converted: the call itself, a name assigned only
+from one in the same function, a call of a module-level helper returning one, or a helper's
+parameter that every call in the file gives one (ASY701 works these out). ``get_json()`` and ``.json`` return ``None`` on a non-JSON
 body in Flask, while httpx's ``json()`` parses anything: they become
 ``json_or_none(response)``. ``.data``/``get_data()`` are bytes (``.content``),
 ``get_data(as_text=True)`` is ``.text``; ``mimetype``/``is_json`` get helpers, ``location``

@@ -1,0 +1,128 @@
+"""`apply` on views that depend on the legacy request machinery, legacy (Flask's test client)
+against the combined app (over ASGI), in a subprocess with the project on its path:
+
+- views that read or set Flask's ``g``: the twin answers inside the legacy request context,
+  where the legacy ``before_request`` hooks set ``g.user`` and the ``after_request`` hooks read
+  what the view put there — so the twin keeps Flask's ``g`` (``request.state`` would be
+  another object: ``AttributeError``, a 500);
+- views whose decorator passes them an argument (``token_required`` calling
+  ``f(user, *args, **kwargs)``): Flask gives a view only its URL variables, so FastAPI must
+  not ask the request for ``user`` (it answered 422)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from asyncify.cli import app
+
+runner = CliRunner()
+
+FILES = {
+    "shop/__init__.py": "",
+    "shop/app.py": '''from flask import Flask, g, request
+
+
+def create_app():
+    app = Flask(__name__)
+
+    @app.before_request
+    def load_user():
+        g.user = request.headers.get("X-User", "anonymous")
+
+    @app.after_request
+    def tag(response):
+        response.headers["X-Note"] = g.get("note", "-")
+        return response
+
+    from .views import bp
+    app.register_blueprint(bp, url_prefix="/api")
+    return app
+''',
+    "shop/views.py": '''from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+import requests
+
+bp = Blueprint("views", __name__)
+
+
+def token_required(f):
+    @wraps(f)
+    def decorated(*args, **kwargs):
+        token = request.headers.get("token")
+        if token != "letmein":
+            return jsonify(message="bad token"), 401
+        return f("user-" + token, *args, **kwargs)
+    return decorated
+
+
+@bp.route("/entries/<int:entry_id>")
+@token_required
+def entry(current_user, entry_id, limit=3):
+    g.note = "entry"
+    return jsonify(user=current_user, entry=entry_id, limit=limit)
+
+
+@bp.route("/me")
+def me():
+    fetched = None
+    if g.user == "fetch":
+        fetched = requests.get("http://127.0.0.1:9/", timeout=0.01).status_code
+    g.note = "seen " + g.user
+    return jsonify(user=g.user, fetched=fetched)
+''',
+}
+
+PROBE = '''
+import json, sys
+from asyncify.compat import asgi_client
+from shop.app import create_app
+from shop_async.main import app
+
+legacy, migrated = create_app().test_client(), asgi_client(app)
+out = []
+for path, headers in (("/api/me", {"X-User": "ann"}), ("/api/me", {}),
+                      ("/api/entries/7", {"token": "letmein"}),
+                      ("/api/entries/7?limit=9&current_user=x", {"token": "letmein"}),
+                      ("/api/entries/7", {"token": "nope"})):
+    a, b = legacy.get(path, headers=headers), migrated.get(path, headers=headers)
+    out.append([[a.status_code, a.get_data(as_text=True), a.headers.get("X-Note")],
+                [b.status_code, b.text, b.headers.get("x-note")]])
+print(json.dumps(out))
+'''
+
+
+def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "legacy"]):
+        subprocess.run([*git, *step], cwd=tmp_path, check=True)
+    applied = runner.invoke(app, ["apply", "shop.views.me", "shop.views.entry", "--root",
+                                  str(tmp_path), "--write"])
+    assert applied.exit_code == 0, applied.output
+
+    twin = (tmp_path / "shop_async" / "views.py").read_text(encoding="utf-8")
+    assert "async def me():" in twin and "from flask import g" in twin
+    assert "g.note = " in twin and "request.state" not in twin
+    # The decorator supplies ``current_user`` and Flask never passes ``limit``: FastAPI must
+    # not read them from the request.
+    assert "@legacy_decorator(token_required, injects=('current_user', 'limit'))" in twin
+
+    probe = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True,
+                           text=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    answers = json.loads(probe.stdout)
+    for legacy, migrated in answers:
+        assert migrated[0] == legacy[0]
+        assert json.loads(migrated[1]) == json.loads(legacy[1])
+        assert migrated[2] == legacy[2]  # the after_request hook read the view's g.note
+    assert [legacy[0] for legacy, _ in answers] == [200, 200, 200, 200, 401]
+    assert json.loads(answers[0][1][1])["user"] == "ann"
+    assert json.loads(answers[3][1][1]) == {"user": "user-letmein", "entry": 7, "limit": 3}
