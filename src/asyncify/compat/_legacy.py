@@ -305,7 +305,8 @@ def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], *,
     from ._lifespan import serving_lifespan
 
     set_flask_app(legacy)
-    kwargs.setdefault("lifespan", serving_lifespan)  # frozen heap; clients closed at the end
+    if not {"lifespan", "on_startup", "on_shutdown"} & set(kwargs):
+        kwargs["lifespan"] = serving_lifespan  # frozen heap; clients closed at the end
     app = FastAPI(redirect_slashes=False, **kwargs)
     for router, prefix in routers:
         app.include_router(router, prefix=prefix)
