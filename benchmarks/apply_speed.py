@@ -2,9 +2,11 @@
 change, against the libcst codemod CLI running a no-op transformer on the same files.
 
 The project is made of renamed copies of the sample projects' modules with every `def` turned
-into `async def`, so the requests and stdlib rules fire on real call sites. Both tools run as
-the user would run them (their own command lines, default parallelism, diff to /dev/null), in
-one run. Prints lines/s and the ratio. Budget (docs/benchmarks.md): >= 5x the libcst CLI.
+into `async def`, so the requests and stdlib rules fire on real call sites (and its Flask apps
+and blueprints give flask-to-fastapi routes to convert and a project-level pass to make). Both
+tools run as the user would run them (their own command lines, default parallelism, diff to
+/dev/null), in one run. Prints lines/s and the ratio. Budget (docs/benchmarks.md): >= 5x the
+libcst CLI.
 
     python benchmarks/apply_speed.py [--lines 100000]
 """
@@ -65,7 +67,7 @@ def main() -> None:
                       "-u", "0", str(project)]
         t_libcst = timed(libcst_cli, env)
         rows = [("libcst codemod CLI, no-op (anchor)", t_libcst)]
-        for recipe in ("stdlib-blocking", "requests-to-httpx"):
+        for recipe in ("stdlib-blocking", "requests-to-httpx", "flask-to-fastapi"):
             command = [sys.executable, "-m", "asyncify", "apply", "--recipe", recipe,
                        "--root", str(project), str(project)]
             rows.append((f"asyncify apply --recipe {recipe}", timed(command)))

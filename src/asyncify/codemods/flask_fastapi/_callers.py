@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ import libcst as cst
 from ..._project import discover
 from ...errors import AsyncifyError
 from ._common import module_owners
+from ._legacy import _BARE, _DECORATORS, _STATEMENTS
 
 # Calls and decorators (their last name) that make a module serve requests.
 _SERVING_CALLS = frozenset(
@@ -141,9 +143,10 @@ def project_side(root: Path, sources: Mapping[str, bytes]) -> dict[str, Side]:
             datas[relpath] = data
         except (SyntaxError, ValueError, RecursionError):
             unparsed[relpath] = data
-    owners = _Owners(trees, datas)
+    scans = {relpath: _Scan(tree) for relpath, tree in trees.items()}
+    owners = _Owners(trees, datas, scans)
     for relpath, tree in trees.items():
-        modules[relpath] = _module(tree, owners.legacy_views(relpath))
+        modules[relpath] = _module(tree, scans[relpath], owners.legacy_views(relpath))
     for relpath, data in unparsed.items():
         # Every word of a file that does not parse counts as written by a serving module.
         words = {w.decode("ascii") for w in _WORD.findall(data)}
@@ -162,12 +165,13 @@ def project_side(root: Path, sources: Mapping[str, bytes]) -> dict[str, Side]:
                 grew = bool(function.names - reached) or grew
                 reached |= function.names
     answer: dict[str, Side] = {}
+    kept_here = owners.kept_here()
     for relpath in sources:
         module = modules[relpath]
         found: frozenset[str] = frozenset()
         if module.flask:
             found = frozenset(q for q, f in module.functions.items() if not _reached(f, reached))
-        kept = owners.kept_here(relpath)
+        kept = kept_here.get(relpath, {})
         if found or kept:
             answer[relpath] = Side(found, kept)
     return answer
@@ -195,19 +199,38 @@ def _project(root: Path, sources: Mapping[str, bytes]) -> Iterator[tuple[str, by
             continue
 
 
-def _module(tree: ast.Module, legacy: set[str]) -> _Module:
+class _Scan:
+    """What one walk of a module's tree finds: whether it serves requests and imports flask,
+    every name it writes, and its import statements (in ``ast.walk`` order)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.serving = False
+        self.flask = False
+        self.names: set[str] = set()
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        names = self.names
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.ImportFrom):
+                self.imports.append(node)
+                self.flask = self.flask or (node.module or "").split(".")[0] == "flask"
+            elif isinstance(node, ast.Import):
+                self.imports.append(node)
+                self.flask = self.flask or any(a.name.split(".")[0] == "flask"
+                                               for a in node.names)
+            elif not self.serving and isinstance(
+                    node, ast.Call | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self.serving = _serves(node)
+
+
+def _module(tree: ast.Module, scan: _Scan, legacy: set[str]) -> _Module:
     """``legacy``: the module's top-level functions that are views of an owner staying Flask
     (they reach nothing; when there are any, the module's plain top-level functions are
     reached only through names, as those of a module without views are)."""
-    serving = any(_serves(node) for node in ast.walk(tree))
-    flask = any(
-        (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "flask")
-        or (
-            isinstance(node, ast.Import)
-            and any(a.name.split(".")[0] == "flask" for a in node.names)
-        )
-        for node in ast.walk(tree)
-    )
+    serving, flask = scan.serving, scan.flask
     functions: dict[str, _Function] = {}
     names: set[str] = set()
     if serving and legacy:
@@ -221,7 +244,7 @@ def _module(tree: ast.Module, legacy: set[str]) -> _Module:
                     continue
             names |= _names(statement)
     elif serving:
-        names = _names(tree)
+        names = scan.names
     else:
         _collect(tree.body, "", None, functions, names)
     return _Module(serving, flask, functions, names)
@@ -297,15 +320,16 @@ class _Owners:
     """The project's module-level Flask apps and blueprints, which of them stay Flask and
     why, resolved by name through the imports (see the module docstring)."""
 
-    def __init__(self, trees: Mapping[str, ast.Module], datas: Mapping[str, bytes]) -> None:
-        self.trees = trees
+    def __init__(self, trees: Mapping[str, ast.Module], datas: Mapping[str, bytes],
+                 scans: Mapping[str, _Scan]) -> None:
+        self.trees, self.scans = trees, scans
         self.modules: dict[str, str] = {}  # dotted module name → relpath
         self.names: dict[str, str] = {}  # relpath → its full dotted name
-        for relpath in trees:
-            self.names[relpath] = _dotted_names(relpath)[0] if _dotted_names(relpath) else ""
+        dotted_names = {relpath: _dotted_names(relpath) for relpath in trees}
+        for relpath, names in dotted_names.items():
+            self.names[relpath] = names[0] if names else ""
         for shorter in range(max((len(n.split(".")) for n in self.names.values()), default=0)):
-            for relpath in trees:  # full names first, then shorter suffixes
-                names = _dotted_names(relpath)
+            for relpath, names in dotted_names.items():  # full names, then shorter suffixes
                 if shorter < len(names):
                     self.modules.setdefault(names[shorter], relpath)
         self.apps: set[_Key] = set()
@@ -314,22 +338,32 @@ class _Owners:
         for relpath, data in datas.items():
             if b"flask" not in data or not (b"Flask" in data or b"Blueprint" in data):
                 continue
-            try:
-                apps, blueprints, staying = module_owners(cst.parse_module(data))
-            except (cst.ParserSyntaxError, RecursionError):
-                continue
+            apps, blueprints = _created_owners(trees[relpath])
+            if not apps and not blueprints:
+                continue  # ``module_owners`` finds none either
+            staying: set[str] = set()
+            if b"flask_rest" in data or not _converted_uses_only(trees[relpath],
+                                                                 apps | blueprints):
+                try:
+                    apps, blueprints, staying = module_owners(cst.parse_module(data))
+                except (cst.ParserSyntaxError, RecursionError):
+                    continue
             self.apps |= {(relpath, a) for a in apps}
             self.defined |= {(relpath, o) for o in apps | blueprints}
             self.stay.update({(relpath, o): "" for o in staying})
-        self.imports = {relpath: _imports(tree, self.names.get(relpath, ""), relpath)
-                        for relpath, tree in trees.items()}
+        self.imports = {relpath: _imports(scans[relpath].imports, self.names.get(relpath, ""),
+                                          relpath)
+                        for relpath in trees}
         if self.defined:
             self._decide()
 
-    def kept_here(self, relpath: str) -> dict[str, str]:
-        """The owners of ``relpath`` the project keeps (and its own file does not) → why."""
-        return {name: why for (where, name), why in self.stay.items()
-                if where == relpath and why}
+    def kept_here(self) -> dict[str, dict[str, str]]:
+        """Per file: its owners the project keeps (and its own file does not) → why."""
+        found: dict[str, dict[str, str]] = {}
+        for (where, name), why in self.stay.items():
+            if why:
+                found.setdefault(where, {})[name] = why
+        return found
 
     def legacy_views(self, relpath: str) -> set[str]:
         """Top-level functions of ``relpath`` decorated by an owner that stays Flask."""
@@ -382,15 +416,18 @@ class _Owners:
     def _decide(self) -> None:
         uses: dict[_Key, list[str]] = {}
         edges: list[tuple[_Key, _Key, str]] = []
+        here: dict[str, set[str]] = {}
+        for relpath, name in self.defined:
+            here.setdefault(relpath, set()).add(name)
         for relpath, tree in self.trees.items():
+            if not self._resolvable(relpath, here.get(relpath, set())) & self.scans[
+                    relpath].names:
+                continue  # ``resolve`` answers None for every node of it
             parents: dict[int, ast.AST] = {}
             decorators: set[int] = set()
-            for node in ast.walk(tree):
-                for inner in ast.iter_child_nodes(node):
-                    parents[id(inner)] = node
+            for node in _walk(tree, parents):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     decorators |= {id(d) for d in node.decorator_list}
-            for node in ast.walk(tree):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                         and node.func.attr == "register_blueprint":
                     arg = node.args[0] if node.args else next(
@@ -419,6 +456,17 @@ class _Owners:
                                   f"Flask's {kind} (no rule converts an app or blueprint "
                                   "imported from another file)")
         self._spread(edges)
+
+    def _resolvable(self, relpath: str, defined: set[str]) -> set[str]:
+        """The names through which ``resolve`` can find an owner in ``relpath``: its own
+        owners (``defined``), the imported ones and the imported modules of the project (the
+        head of an attribute chain). A file writing none of them names no owner."""
+        found = set(defined)
+        for local, (module, name) in self.imports[relpath].items():
+            if ((name is not None and self._follow(module, name, 0) is not None)
+                    or (module if name is None else f"{module}.{name}") in self.modules):
+                found.add(local)
+        return found
 
     def _spread(self, edges: list[tuple[_Key, _Key, str]]) -> None:
         """Keep what is registered on an owner that stays, what registers one that stays,
@@ -479,12 +527,13 @@ def _dotted_names(relpath: str) -> list[str]:
     return [".".join(parts[i:]) for i in range(len(parts))]
 
 
-def _imports(tree: ast.Module, module: str, relpath: str) -> dict[str, tuple[str, str | None]]:
+def _imports(nodes: list[ast.Import | ast.ImportFrom], module: str,
+             relpath: str) -> dict[str, tuple[str, str | None]]:
     """Local name → (module, name) for ``from module import name``, (module, None) for
-    ``import module``: every import of the file, wherever it is."""
+    ``import module``: every import of the file (``nodes``, in walk order), wherever it is."""
     package = module if Path(relpath).stem == "__init__" else module.rpartition(".")[0]
     found: dict[str, tuple[str, str | None]] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -502,3 +551,103 @@ def _imports(tree: ast.Module, module: str, relpath: str) -> dict[str, tuple[str
                     head = alias.name.split(".")[0]
                     found[head] = (head, None)
     return found
+
+
+def _created_owners(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The module-level apps and blueprints ``module_owners`` finds (``_common._owners``: a
+    ``name = <call>`` whose callee is Flask's ``Flask``/``Blueprint`` by the module-level
+    imports of flask and werkzeug), read from the ast."""
+    local: dict[str, str] = {}
+    created: dict[str, ast.Call] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom):
+            if statement.module and statement.module.split(".")[0] in ("flask", "werkzeug") \
+                    and not any(a.name == "*" for a in statement.names):
+                for alias in statement.names:
+                    local[alias.asname or alias.name] = f"{statement.module}.{alias.name}"
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
+                head = alias.name.split(".")[0]
+                if head in ("flask", "werkzeug"):
+                    local[head] = head
+        elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+              and isinstance(statement.targets[0], ast.Name)
+              and isinstance(statement.value, ast.Call)):
+            created[statement.targets[0].id] = statement.value
+    apps: set[str] = set()
+    blueprints: set[str] = set()
+    for target, call in created.items():
+        name = _dotted(call.func)
+        if name is None:
+            continue
+        head, _, rest = name.partition(".")
+        imported = local.get(head)
+        kind = None if imported is None else f"{imported}.{rest}" if rest else imported
+        if kind == "flask.Flask":
+            apps.add(target)
+        elif kind == "flask.Blueprint":
+            blueprints.add(target)
+    return apps, blueprints
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _converted_uses_only(tree: ast.Module, owners: set[str]) -> bool:
+    """Whether every use of ``owners`` in ``tree`` is one ``_legacy.kept_owners`` passes
+    over whatever shadows it (``@bp.route(…)``, ``app.register_blueprint(bp)``, the statement
+    ``app.run()``, ``bp = …``): then the file keeps none of them by itself. Any other use,
+    and an import naming one, answer ``False`` (the libcst pass decides)."""
+    parents: dict[int, ast.AST] = {}
+    decorators: set[int] = set()
+    for node in _walk(tree, parents):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            decorators.update(id(d) for d in node.decorator_list)
+        elif isinstance(node, ast.Import):
+            if any(a.name.split(".")[0] in owners for a in node.names):
+                return False
+        elif isinstance(node, ast.ImportFrom):
+            if (node.module or "").split(".")[0] in owners:
+                return False
+        elif isinstance(node, ast.Name) and node.id in owners \
+                and not _converted_use(node, parents, decorators):
+            return False
+    return True
+
+
+def _converted_use(node: ast.Name, parents: Mapping[int, ast.AST], decorators: set[int]) -> bool:
+    parent = parents.get(id(node))
+    if isinstance(parent, ast.Assign):
+        return any(target is node for target in parent.targets)
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        grand = parents.get(id(parent))
+        if isinstance(grand, ast.Call) and grand.func is parent:
+            return (parent.attr == "register_blueprint"
+                    or (id(grand) in decorators and parent.attr in _DECORATORS)
+                    or (isinstance(parents.get(id(grand)), ast.Expr)
+                        and parent.attr in _STATEMENTS))
+        return id(parent) in decorators and parent.attr in _BARE
+    call = parents.get(id(parent)) if isinstance(parent, ast.keyword) else parent
+    if isinstance(parent, ast.keyword) or (
+            isinstance(parent, ast.Call) and any(arg is node for arg in parent.args)):
+        return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "register_blueprint")
+    return False
+
+
+def _walk(tree: ast.AST, parents: dict[int, ast.AST]) -> Iterator[ast.AST]:
+    """``ast.walk`` (the same order), filling ``parents`` (``id`` of a node → its parent)
+    before a node's children are yielded."""
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+            todo.append(child)
+        yield node
