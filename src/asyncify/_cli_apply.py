@@ -119,7 +119,7 @@ def _apply_endpoints(
     verb = "wrote" if writing else "would write"
     say(f"asyncify: {verb} {len(changed)} file(s) of {migration.package} for "
         f"{len(migration.endpoints)} endpoint(s); serve it with: uvicorn "
-        f"{migration.entry or migration.package + '.main:app'}"
+        f"{migration.entry}"
         + (f"; undo with: asyncify undo --run {migration.journal}" if migration.journal else ""))
     if any(o.status == "failed" for o in migration.outcomes) or (changed and not writing):
         raise typer.Exit(1)

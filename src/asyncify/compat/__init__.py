@@ -9,6 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The combined app's module in ``<package>_async``, in order of preference: ``asyncify
+# apply`` takes the first no twin module is called (migrate._apply), ``combined_app`` looks
+# for them in that order.
+COMBINED_MODULES = ("main", "combined", "asgi_main")
+
 if TYPE_CHECKING:
     from ._adopt import (
         AdoptionError,

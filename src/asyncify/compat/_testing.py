@@ -200,13 +200,14 @@ def combined_app(legacy: Any, target: str | None = None) -> Any:
         ``ASYNCIFY_COMBINED_APP`` given, or a twin that fails on import (the message says
         how to set it).
     """
+    from . import COMBINED_MODULES
     from ._legacy import LegacyContext, combine
 
     if not hasattr(legacy, "wsgi_app"):
         return legacy
     package = f"{legacy.import_name.partition('.')[0]}_async"
     chosen = target or os.environ.get("ASYNCIFY_COMBINED_APP")
-    spec = chosen or f"{package}.main:app"
+    spec = chosen or f"{package}.{COMBINED_MODULES[0]}:app"
     module_name, _, attribute = spec.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -219,11 +220,11 @@ def combined_app(legacy: Any, target: str | None = None) -> Any:
             return combine(legacy, [])
         raise ImportError(f"cannot import the migrated app {spec!r} ({exc}); run `asyncify "
                           "apply` first, or set ASYNCIFY_COMBINED_APP=module:attribute") from exc
-    for other in ("combined", "asgi_main"):
+    for other in COMBINED_MODULES[1:]:
         if chosen is not None or hasattr(module, "app"):
             break
         # A twin module is called ``main`` (a blueprint package ``main``): ``apply`` wrote the
-        # combined app as ``combined.py`` (or ``asgi_main.py``), as migrate._apply names it.
+        # combined app under the next name free.
         with contextlib.suppress(ModuleNotFoundError):
             module = importlib.import_module(f"{package}.{other}")
     app = getattr(module, attribute or "app")

@@ -23,6 +23,7 @@ from .._recipe_run import unified_diff, write_outcomes
 from .._scope import settled_contexts
 from .._write import refuse_dirty
 from ..codemods import REGISTRY, FileContext, Outcome
+from ..compat import COMBINED_MODULES
 from ..errors import UsageError
 from ._adopt import Adoption, Trees, candidates, unsettled
 from ._entry import combined_app, standalone_app
@@ -137,7 +138,7 @@ def migrate(
     # A twin module of the same name (the Flask Mega-Tutorial's ``app.main`` blueprint
     # package) would shadow the entry point: it gets another name.
     taken = {t.split(".")[1] for t in twins.values() if t.count(".")}
-    combined_name = _free(("main", "combined", "asgi_main"), taken)
+    combined_name = _free(COMBINED_MODULES, taken)
     standalone_name = _free(("standalone", "standalone_app", "asgi_standalone"), taken)
     result.entry = f"{package}.{combined_name}:app"
     result.outcomes.append(_outcome(root, f"{package}/{combined_name}.py",
@@ -216,7 +217,8 @@ def _foreign(graph: CallGraph, selected: Sequence[Endpoint],
     def handler_modules(endpoint: Endpoint) -> set[str]:
         return {functions[h].module.name for h in endpoint.handlers.values() if h in functions}
 
-    def source(module: str) -> bytes | None:
+    @functools.cache
+    def source(module: str) -> bytes | None:  # asked once per endpoint: read once
         found = modules.get(module)
         return found.file.path.read_bytes() if found is not None else None
 

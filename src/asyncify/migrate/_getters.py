@@ -54,8 +54,7 @@ class _Find(cst.CSTVisitor):
             self.functions.pop()
 
     def _is_getter(self, call: cst.Call) -> bool:
-        return (isinstance(call.func, cst.Name) and call.func.value in self.getters
-                and not call.args)
+        return _getter_call(call, self.getters)
 
     def _wants_view(self, call: cst.Call) -> bool:
         if not self.functions or not self.functions[-1][0]:
@@ -107,8 +106,13 @@ class _Uses(cst.CSTVisitor):
         self.stack.pop()
 
     def _is_getter(self, node: cst.BaseExpression) -> bool:
-        return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
-                and node.func.value in self.getters and not node.args)
+        return _getter_call(node, self.getters)
+
+
+def _getter_call(node: cst.BaseExpression, getters: Mapping[str, str]) -> bool:
+    """``getter()``: a call, without arguments, of one of ``getters`` by name."""
+    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+            and node.func.value in getters and not node.args)
 
 
 class _Point(cst.CSTTransformer):

@@ -18,6 +18,7 @@ prefix the legacy registrations give it.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -149,16 +150,18 @@ def is_router(statement: cst.SimpleStatementLine) -> bool:
             and dotted(small.value.func) in ("APIRouter", "fastapi.APIRouter"))
 
 
-def _imported(source: bytes) -> list[str]:
+@functools.lru_cache(maxsize=256)  # per module, asked per endpoint
+def _imported(source: bytes) -> tuple[str, ...]:
     """The names the module's top-level ``from … import`` statements bind."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return []
-    return [alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
-            for alias in node.names if alias.name != "*"]
+        return ()
+    return tuple(alias.asname or alias.name for node in tree.body
+                 if isinstance(node, ast.ImportFrom) for alias in node.names if alias.name != "*")
 
 
+@functools.lru_cache(maxsize=256)  # per module, asked per endpoint
 def _blueprint_call(source: bytes, variable: str) -> str | None:
     """The code of the module-level ``variable = Blueprint(...)`` call, ``Blueprint`` named
     as the appended import binds it."""

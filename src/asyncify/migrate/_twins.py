@@ -336,9 +336,6 @@ _FATAL = ("streaming", "stream_with_context", "send_file", "send_from_directory"
           "Response(")
 
 
-_PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
-
-
 def _injected(function: cst.FunctionDef) -> list[str]:
     """The view's own parameters that its route does not fill: Flask passes a view only its
     URL variables, so a decorator between the route and the view supplies the others. The
@@ -354,7 +351,9 @@ def _injected(function: cst.FunctionDef) -> list[str]:
     path = route.args[0].value.evaluated_value
     if not isinstance(path, str):
         return []
-    variables = set(_PATH_PARAM.findall(path))
+    from starlette.routing import compile_path
+
+    variables = set(compile_path(path)[2])  # the path parameters, as the route will read them
     return [p.name.value for p in function.params.params
             if p.annotation is None and p.name.value not in variables]
 

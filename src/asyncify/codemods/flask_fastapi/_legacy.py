@@ -60,15 +60,8 @@ def kept_owners(module: cst.Module, candidates: set[str]) -> dict[str, list[str]
 def kept_message(owner: str, uses: Sequence[str], app: bool) -> str:
     shown = ", ".join(uses[:_SHOWN]) + (", …" if len(uses) > _SHOWN else "")
     need = "needs" if len(uses) == 1 else "need"
-    if app:
-        return (f"app {owner!r} stays Flask, and so does this module: {shown} {need} Flask's "
-                "app. Its routes, hooks and error handlers stay served by the legacy app; "
-                "migrate them with `asyncify apply ENDPOINT` (the combined app serves the "
-                "migrated ones and mounts this app)")
-    return (f"blueprint {owner!r} stays Flask: {shown} {need} Flask's blueprint. Its routes, "
-            "hooks and error handlers stay served by the legacy app; migrate them with "
-            "`asyncify apply ENDPOINT` (the combined app serves the migrated ones and mounts "
-            "the legacy app)")
+    kind = "app" if app else "blueprint"
+    return registered_message(owner, f"{shown} {need} Flask's {kind}", app)
 
 
 def registered_message(owner: str, why: str, app: bool) -> str:

@@ -106,6 +106,10 @@ class RequestData(Rule):
         params.setdefault("request", param("request", "Request"))
         return cst.Name("request")
 
+    def _keep(self, node: cst.BaseExpression, flask_name: str) -> None:
+        """Flask's ``flask_name`` stays used here, under its local name (not pruned)."""
+        facts(self.p).kept.add(node.value if isinstance(node, cst.Name) else flask_name)
+
     def leave_Attribute(self, original: cst.Attribute,
                         updated: cst.Attribute) -> cst.BaseExpression:
         params = self._params()
@@ -113,12 +117,10 @@ class RequestData(Rule):
             if self.p.file.legacy_context:
                 # A twin answers inside the legacy request context: ``g`` is the legacy
                 # hooks' (a ``g.user`` their before_request set), request.state is not.
-                facts(self.p).kept.add(original.value.value if isinstance(
-                    original.value, cst.Name) else "g")
+                self._keep(original.value, "g")
                 return updated
             if params is None:
-                facts(self.p).kept.add(original.value.value if isinstance(
-                    original.value, cst.Name) else "g")
+                self._keep(original.value, "g")
                 if legacy(self.p):
                     return updated  # served by the legacy Flask app: Flask's helpers stay
                 self.p.todo(self.id, original, "g outside a view: pass request and use "
@@ -129,8 +131,7 @@ class RequestData(Rule):
         if not is_flask(self.p, original.value, "request"):
             return updated
         if params is None:
-            facts(self.p).kept.add(original.value.value if isinstance(
-                original.value, cst.Name) else "request")
+            self._keep(original.value, "request")
             if legacy(self.p):
                 return updated  # served by the legacy Flask app: Flask's helpers stay
             self.p.todo(self.id, original, "the global request outside a view or hook: pass "

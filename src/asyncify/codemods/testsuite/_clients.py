@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ._common import VERBS
+from ._common import FIXTURE_NAMES, VERBS
 
-FIXTURE_NAMES = frozenset({"client", "test_client", "flask_client", "app_client"})
 # What tests read from a Flask response that is not the same on an httpx one.
 FLASK_READS = frozenset({"data", "get_json", "get_data", "json", "mimetype", "is_json",
                          "location", "content_type", "status", "history", "request"})
@@ -185,6 +184,13 @@ def survey(module: cst.Module) -> Survey:
     module.visit(names)
     result.client_names = set(names.clients)
     functions = list(_functions(module, "", None, False))
+    owners: dict[int, Function] = {}  # each call → the (outermost) function making it
+    for f in functions:
+        for call in f.calls:
+            owners.setdefault(id(call), f)
+
+    def _caller(call: cst.Call) -> Function:
+        return owners.get(id(call), _NOWHERE)
     # Helpers whose parameters may receive responses: module-level functions (called by
     # name) and methods (called as self.<name>(...) from the same class).
     helpers: list[tuple[Function, list[str], list[cst.Call], bool]] = []
@@ -197,7 +203,7 @@ def survey(module: cst.Module) -> Survey:
             static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
                          for d in f.node.decorators)
             calls = names.methods_called.get(name, [])
-            foreign = any(_caller(functions, call).cls != f.cls for call in calls)
+            foreign = any(_caller(call).cls != f.cls for call in calls)
             helpers.append((f, f.params if static else f.params[1:], calls,
                             foreign or names.method_loads.get(name, 0) > 0))
 
@@ -248,7 +254,7 @@ def survey(module: cst.Module) -> Survey:
                     continue
                 passed = [_argument(call, index, param) for call in calls]
                 if passed and not escapes and all(
-                        a is not None and is_response(_caller(functions, call), a)
+                        a is not None and is_response(_caller(call), a)
                         for a, call in zip(passed, calls, strict=True)):
                     result.responses.add((f.qualname, param))
                     changed = True
@@ -260,7 +266,7 @@ def survey(module: cst.Module) -> Survey:
             if (f.qualname, param) in result.responses or not _reads_as_response(f.node, param):
                 continue
             passed = [_argument(call, index, param) for call in calls]
-            some = any(a is not None and is_response(_caller(functions, call), a)
+            some = any(a is not None and is_response(_caller(call), a)
                        for a, call in zip(passed, calls, strict=True))
             if some:
                 result.todos[id(f.node)] = (
@@ -309,11 +315,8 @@ def _argument(call: cst.Call, index: int, param: str) -> cst.BaseExpression | No
     return None
 
 
-def _caller(functions: list[Function], call: cst.Call) -> Function:
-    for f in functions:
-        if any(c is call for c in f.calls):
-            return f
-    return Function("", cst.FunctionDef(cst.Name("_"), cst.Parameters(), cst.IndentedBlock([])),
+# The caller of a call made outside any function (module level).
+_NOWHERE = Function("", cst.FunctionDef(cst.Name("_"), cst.Parameters(), cst.IndentedBlock([])),
                     None, True, [])
 
 

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .._engine import Pass
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+# Parameters named like the usual Flask test-client fixture.
+FIXTURE_NAMES = frozenset({"client", "test_client", "flask_client", "app_client"})
 # Where the per-file state lives in ``Pass.scratch``.
 CLIENT_NAMES = "testsuite.clients"     # names bound to a converted test client
 RESPONSES = "testsuite.responses"      # (function, name) of converted client responses

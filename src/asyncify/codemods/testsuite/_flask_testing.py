@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .._rule import UsedNames
+from .._rule import UsedNames, dotted
 
 _COMMENT = ("# Flask-Testing's set-up (asyncify ASY709): the legacy app, a client of the "
             "migrated app, a test request context.")
@@ -70,15 +70,11 @@ def setup_steps(body: cst.BaseSuite, client: cst.BaseExpression) -> cst.BaseSuit
     return body.with_changes(body=statements)
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
 def _bound(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
     # ``import flask_testing.utils`` binds ``flask_testing``
-    return _code(alias.name).partition(".")[0]
+    return (dotted(alias.name) or "").partition(".")[0]
 
 
 def _flask_testing(statement: cst.BaseStatement) -> cst.Import | cst.ImportFrom | None:
@@ -86,10 +82,10 @@ def _flask_testing(statement: cst.BaseStatement) -> cst.Import | cst.ImportFrom 
         return None
     node = statement.body[0]
     if isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None:
-        return node if _code(node.module).partition(".")[0] == "flask_testing" and not (
+        return node if (dotted(node.module) or "").partition(".")[0] == "flask_testing" and not (
             isinstance(node.names, cst.ImportStar)) else None
     if isinstance(node, cst.Import) and all(
-            _code(a.name).partition(".")[0] == "flask_testing" for a in node.names):
+            (dotted(a.name) or "").partition(".")[0] == "flask_testing" for a in node.names):
         return node
     return None
 

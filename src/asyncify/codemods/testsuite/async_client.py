@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._common import CONVERTED, kw
-from .client import FIXTURE_NAMES
+from ._common import CONVERTED, FIXTURE_NAMES, kw
 
 if TYPE_CHECKING:
     from .._engine import Pass

@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 from .._rule import Example, Rule, register
-from ._clients import FIXTURE_NAMES as FIXTURE_NAMES  # re-exported for ASY708
 from ._clients import Survey, survey
 from ._common import (
     CLIENT_NAMES,
     CONVERTED,
+    FIXTURE_NAMES,
     RESPONSES,
     SELF_CLIENT,
     VERBS,
