@@ -240,11 +240,14 @@ def test_malformed_json_raises_what_requests_raises(server: Any) -> None:
 
 def test_response_hooks_see_a_requests_response(server: Any) -> None:
     url, _ = server
-    seen: list[tuple[str, str, int, str]] = []
+    seen: list[tuple[Any, ...]] = []
 
     def record(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        seen.append((response.request.method or "", response.url, response.status_code,
-                     response.headers["Content-Type"]))
+        assert isinstance(response, requests.Response)
+        seen.append((response.request.method or "", response.request.url, response.url,
+                     response.status_code, response.reason, response.ok, response.encoding,
+                     response.headers["Content-Type"], response.headers.get("content-length"),
+                     dict(response.cookies), response.history, response.is_redirect))
 
     session = _session()
     session.hooks["response"].append(record)

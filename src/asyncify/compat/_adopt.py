@@ -38,8 +38,10 @@ attribute), so legacy and async code see the same state.
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -129,7 +131,9 @@ class RequestsAsyncClient(httpx.AsyncClient):
                            if v is not None}
         else:
             merged = merge_setting(request_params, session_params)
-        prepared.prepare_url(str(url), merged)
+        prepared.url = _prepared_url(str(url), merged)
+        if prepared.url is None:
+            prepared.prepare_url(str(url), merged)
         assert prepared.url is not None
         body = kwargs.pop("json", None)
         if body is not None and not kwargs.get("data") and kwargs.get("content") is None:
@@ -164,6 +168,57 @@ class RequestsResponse(httpx.Response):
             import requests
 
             raise requests.exceptions.JSONDecodeError(error.msg, error.doc, error.pos) from error
+
+
+# The value types requests' _encode_params sends as one value each.
+_SCALARS = frozenset({str, bytes, int, float, bool, type(None)})
+
+
+def _prepared_url(url: str, params: Any) -> str | None:
+    """What ``PreparedRequest.prepare_url(url, params)`` makes, for the common case (an
+    http(s) URL without ``%`` or ``#``, ``params`` a dict of single values), else None.
+    The URL without parameters is prepared once (:func:`_prepared_base`); the query string
+    requests appends to it is built as ``_encode_params`` builds it (its runtime protocol
+    checks cost more than the encoding). requests requotes the whole URL, but the parts
+    ``urlencode`` writes are left unchanged by it and, without ``%`` in the URL, requoting
+    is character by character: the result is the same string."""
+    if params is not None and type(params) is not dict:
+        return None
+    base = _prepared_base(url)
+    if base is None:
+        return None
+    prepared, separator = base
+    if not params:
+        return prepared
+    pairs: list[tuple[Any, Any]] = []
+    for key, value in params.items():
+        if type(value) not in _SCALARS or type(key) not in (str, bytes):
+            return None
+        if value is not None:
+            pairs.append((key.encode("utf-8") if type(key) is str else key,
+                          value.encode("utf-8") if type(value) is str else value))
+    encoded = urlencode(pairs, doseq=True)
+    return f"{prepared}{separator}{encoded}" if encoded else prepared
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared_base(url: str) -> tuple[str, str] | None:
+    """requests' prepared form of ``url`` without parameters, and the separator its query
+    string takes (``&`` after a query already there, else ``?``); None when the URL has
+    ``%`` or ``#`` or is not one requests prepares (another scheme, or invalid: the caller
+    then lets requests raise its own error)."""
+    from requests.models import PreparedRequest
+    from urllib3.util import parse_url
+
+    if "%" in url or "#" in url or not url.lstrip().lower().startswith("http"):
+        return None
+    prepared = PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except Exception:
+        return None
+    assert prepared.url is not None
+    return prepared.url, "&" if parse_url(prepared.url).query else "?"
 
 
 def _plain(params: Any) -> Any:
@@ -241,16 +296,86 @@ class _UnreadBody:
 
 
 def _hook_response(response: httpx.Response) -> Any:
+    """The ``requests.Response`` a response hook gets (:func:`requests_response` without
+    the body), made lazily: most hooks log a line and read a few attributes, and copying
+    the headers into requests' structures cost more than the rest of the hook."""
+    return _hook_response_class()(response)
+
+
+@functools.cache
+def _hook_response_class() -> type:
+    import datetime
+
+    import requests
     from requests.utils import get_encoding_from_headers
 
-    legacy = requests_response(response, body=False)
-    legacy.encoding = get_encoding_from_headers(legacy.headers)
-    return legacy
+    class HookResponse(requests.Response):
+        """What :func:`requests_response` makes (``raw`` a :class:`_UnreadBody`, the
+        encoding requests takes from the headers): status, URL and reason at once;
+        ``headers``, ``encoding``, ``cookies`` and ``request`` on first read."""
+
+        def __init__(self, response: httpx.Response) -> None:  # not requests': see above
+            self._httpx = response
+            self.status_code = response.status_code
+            self.url = str(response.url)
+            self.reason = response.reason_phrase
+            self.raw = _UnreadBody()
+            self._content = False
+            self._content_consumed = False
+            self._next = None
+            self.history = []
+            self.elapsed = datetime.timedelta(0)
+
+        def __getattr__(self, name: str) -> Any:  # only for attributes not set yet
+            if name == "headers":
+                value: Any = requests.structures.CaseInsensitiveDict(self._httpx.headers)
+            elif name == "cookies":
+                value = requests.cookies.cookiejar_from_dict({})
+            elif name == "encoding":
+                value = get_encoding_from_headers(self._httpx.headers)  # type: ignore[arg-type]
+            elif name == "request":
+                value = _hook_request_class()(self._httpx.request)
+            else:
+                raise AttributeError(name)
+            setattr(self, name, value)
+            return value
+
+    return HookResponse
 
 
-def requests_response(response: httpx.Response, *, body: bool = True) -> Any:
-    """A ``requests.Response`` made from an httpx one: status, headers, URL, reason and
-    request; the body when ``body`` (else reading it raises :class:`AdoptionError`)."""
+@functools.cache
+def _hook_request_class() -> type:
+    import requests
+    from requests.hooks import default_hooks
+
+    class HookRequest(requests.PreparedRequest):
+        """:func:`_prepared_request`'s ``PreparedRequest``: method and URL at once, the
+        rest on first read."""
+
+        def __init__(self, request: httpx.Request) -> None:  # not requests': see above
+            self._httpx = request
+            self.method = request.method
+            self.url = str(request.url)
+
+        def __getattr__(self, name: str) -> Any:  # only for attributes not set yet
+            if name == "headers":
+                value: Any = requests.structures.CaseInsensitiveDict(
+                    dict(self._httpx.headers.items()))
+            elif name == "hooks":
+                value = default_hooks()
+            elif name in ("_cookies", "body", "_body_position"):
+                value = None
+            else:
+                raise AttributeError(name)
+            setattr(self, name, value)
+            return value
+
+    return HookRequest
+
+
+def requests_response(response: httpx.Response) -> Any:
+    """A ``requests.Response`` made from an httpx one: status, headers, URL, reason, body
+    and request."""
     import requests
 
     legacy = requests.Response()
@@ -258,14 +383,16 @@ def requests_response(response: httpx.Response, *, body: bool = True) -> Any:
     legacy.headers.update(response.headers)
     legacy.url = str(response.url)
     legacy.reason = response.reason_phrase
-    if body:
-        legacy._content = response.content
-    else:
-        legacy.raw = _UnreadBody()
-    prepared = requests.PreparedRequest()
-    prepared.method = response.request.method
-    prepared.url = str(response.request.url)
-    prepared.headers = requests.structures.CaseInsensitiveDict(
-        dict(response.request.headers.items()))
-    legacy.request = prepared
+    legacy._content = response.content
+    legacy.request = _prepared_request(response.request)
     return legacy
+
+
+def _prepared_request(request: httpx.Request) -> Any:
+    import requests
+
+    prepared = requests.PreparedRequest()
+    prepared.method = request.method
+    prepared.url = str(request.url)
+    prepared.headers = requests.structures.CaseInsensitiveDict(dict(request.headers.items()))
+    return prepared

@@ -43,6 +43,10 @@ def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
     return environ
 
 
+# Paths whose "migrated or not" LegacyContext remembers (then it starts again).
+PATH_CACHE = 4096
+
+
 def _qualified(function: Any) -> str:
     return f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}"
 
@@ -126,6 +130,7 @@ class LegacyContext:
         self.routes = None if routes is None else list(routes)  # None: every request
         self.inline_hooks = frozenset(inline_hooks)
         self._inline: bool | None = None
+        self._paths: dict[tuple[str, str], bool] = {}
 
     def _hooks_inline(self) -> bool:
         """Whether the legacy hooks may run on the event loop instead of a worker thread:
@@ -144,9 +149,20 @@ class LegacyContext:
         return self._inline
 
     def _migrated(self, scope: Scope) -> bool:
+        """Whether a migrated route matches the path (with any method: a 405 is the
+        migrated route's answer too). Cached per path, bounded: matching every route
+        (FastAPI walks each included router's routes) costs more than the rest of the
+        decision, and the answer depends on the path alone."""
         if self.routes is None:
             return True
-        return any(route.matches(scope)[0] != Match.NONE for route in self.routes)
+        key = (scope.get("root_path", ""), scope["path"])
+        found = self._paths.get(key)
+        if found is None:
+            found = any(route.matches(scope)[0] != Match.NONE for route in self.routes)
+            if len(self._paths) >= PATH_CACHE:
+                self._paths.clear()
+            self._paths[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._migrated(scope):

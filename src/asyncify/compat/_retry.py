@@ -31,16 +31,22 @@ class RetryTransport(httpx.AsyncBaseTransport):
 
         self._transport = transport
         self._retry: Any = retry if isinstance(retry, Retry) else Retry.from_int(retry)
+        # urllib3's Retry.is_retry reads has_retry_after for a few statuses only (the header
+        # lookup costs more than the rest of the decision); a subclass may read it always.
+        self._retry_after_statuses: Any = (
+            self._retry.RETRY_AFTER_STATUS_CODES
+            if type(self._retry).is_retry is Retry.is_retry else None)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         from urllib3.exceptions import MaxRetryError
 
         retries = self._retry
-        method, url = request.method, str(request.url)
+        method = request.method
         while True:
             try:
                 response = await self._transport.handle_async_request(request)
             except httpx.TransportError as error:
+                url = str(request.url)
                 legacy = _urllib3_error(error, url)
                 if legacy is None:
                     raise
@@ -50,9 +56,13 @@ class RetryTransport(httpx.AsyncBaseTransport):
                     raise error from None  # requests raises the same family of error
                 await asyncio.sleep(retries.get_backoff_time())
                 continue
-            has_retry_after = bool(response.headers.get("Retry-After"))
-            if not retries.is_retry(method, response.status_code, has_retry_after):
+            status = response.status_code
+            statuses = self._retry_after_statuses
+            has_retry_after = (statuses is None or status in statuses) and bool(
+                response.headers.get("Retry-After"))
+            if not retries.is_retry(method, status, has_retry_after):
                 return response
+            url = str(request.url)
             try:
                 retries = retries.increment(method, url, response=_Status(response))
             except MaxRetryError as exhausted:
