@@ -78,3 +78,48 @@ def test_strings_are_inlined_as_psycopg2_did(postgres_dsn: str) -> None:
     assert asyncio.run(run()) == {"t": "it's \\ here", "n": True, "q": 5, "tup": True}
     named = pg_args("SELECT %(a)s = 1 AND %(a)s::int = %(b)s", {"a": "1", "b": 1})
     assert named == ("SELECT '1' = 1 AND '1'::int = $1", 1)
+
+
+def test_a_released_connection_is_handled_as_psycopg2_putconn(postgres_dsn: str) -> None:
+    """psycopg2's pool and the asyncpg pool side by side, one connection each: a session
+    setting survives putting the connection back, an open transaction does not (rolled back,
+    its row gone); ``reset=None`` restores asyncpg's own reset."""
+    from psycopg2.pool import ThreadedConnectionPool
+
+    legacy = ThreadedConnectionPool(1, 1, postgres_dsn)
+    try:
+        conn = legacy.getconn()
+        with conn.cursor() as cur:
+            cur.execute("SET application_name = 'kept'")
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS t_release (x int)")
+            conn.commit()
+            cur.execute("INSERT INTO t_release VALUES (1)")  # left open
+        legacy.putconn(conn)
+        conn = legacy.getconn()
+        with conn.cursor() as cur:
+            cur.execute("SHOW application_name")
+            legacy_name = cur.fetchone()[0]
+            cur.execute("SELECT count(*) FROM t_release")
+            legacy_rows = cur.fetchone()[0]
+        legacy.putconn(conn)
+    finally:
+        legacy.closeall()
+
+    async def released(**options: Any) -> tuple[str, int]:
+        pool = await create_db_pool(postgres_dsn, min_size=1, max_size=1, **options)
+        try:
+            async with pool.acquire() as conn:
+                await conn.execute("SET application_name = 'kept'")
+                await conn.execute("CREATE TEMP TABLE IF NOT EXISTS t_release (x int)")
+                transaction = conn.transaction()
+                await transaction.start()
+                await conn.execute("INSERT INTO t_release VALUES (1)")  # left open
+            async with pool.acquire() as conn:
+                return (await conn.fetchval("SHOW application_name"),
+                        await conn.fetchval("SELECT count(*) FROM t_release"))
+        finally:
+            await pool.close()
+
+    assert (legacy_name, legacy_rows) == ("kept", 0)
+    assert asyncio.run(released()) == ("kept", 0)
+    assert asyncio.run(released(reset=None))[0] != "kept"  # asyncpg's RESET ALL

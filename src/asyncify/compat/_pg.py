@@ -90,8 +90,8 @@ def connect_kwargs(dsn: str | None = None, **kwargs: Any) -> dict[str, Any]:
             out.setdefault("server_settings", {}).update(settings)
         elif key == "application_name":
             out.setdefault("server_settings", {})["application_name"] = value
-        elif key in ("min_size", "max_size", "init", "setup", "server_settings", "ssl",
-                     "timeout", "database", "command_timeout", "statement_cache_size"):
+        elif key in ("min_size", "max_size", "init", "setup", "reset", "server_settings",
+                     "ssl", "timeout", "database", "command_timeout", "statement_cache_size"):
             out[key] = value
         else:
             raise ValueError(f"psycopg2 connection option {key!r} has no asyncpg equivalent "
@@ -108,15 +108,23 @@ async def connect_db(dsn: str | None = None, **kwargs: Any) -> asyncpg.Connectio
     return conn
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What psycopg2's pool does to a connection put back, after asyncpg's own rollback of
+    an open transaction: nothing."""
+
+
 async def create_db_pool(dsn: str | None = None, *, min_size: int = 1, max_size: int = 10,
                          init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
                          **kwargs: Any) -> asyncpg.Pool:
     """``ThreadedConnectionPool(minconn, maxconn, dsn)`` for asyncpg, with the json/jsonb
     codecs of :func:`init_db_connection` on every connection.
 
-    Unlike psycopg2's pool, an exhausted asyncpg pool waits for a connection instead of
-    raising ``PoolError``, and a released connection is reset (open transaction rolled back,
-    session ``SET``s undone): put session settings in ``server_settings=``.
+    A released connection is handled as psycopg2's ``putconn`` handles it: an open
+    transaction is rolled back, the session (``SET``, ``LISTEN``, advisory locks) is kept.
+    asyncpg's own reset (``RESET ALL; UNLISTEN *; CLOSE ALL`` and an advisory-lock release,
+    one more round trip on every release) runs only when the caller passes ``reset=``
+    itself (``reset=None``: asyncpg's default). Unlike psycopg2's pool, an exhausted asyncpg
+    pool waits for a connection instead of raising ``PoolError``.
     """
     import asyncpg
 
@@ -126,6 +134,7 @@ async def create_db_pool(dsn: str | None = None, *, min_size: int = 1, max_size:
             await init(conn)
 
     options = connect_kwargs(dsn, **kwargs)
+    options.setdefault("reset", _keep_session)
     pool = await asyncpg.create_pool(min_size=min_size, max_size=max_size, init=setup,
                                      **options)
     assert pool is not None  # create_pool returns the pool once it is initialised

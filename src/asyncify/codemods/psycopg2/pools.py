@@ -4,8 +4,8 @@
 ``await create_db_pool(dsn, min_size=minconn, max_size=maxconn)`` (json/jsonb codecs in
 ``init``, libpq DSNs accepted); ``psycopg2.connect(...)`` → ``await connect_db(...)``;
 ``conn = pool.getconn()`` + ``try: … finally: pool.putconn(conn)`` → ``async with
-pool.acquire() as conn:`` (release resets the connection, as the ``conn.rollback()`` before
-``putconn`` did). A pool created lazily into a module global (``global _pool; if _pool is
+pool.acquire() as conn:`` (release rolls back an open transaction and keeps the session,
+as ``putconn`` did). A pool created lazily into a module global (``global _pool; if _pool is
 None: _pool = ThreadedConnectionPool(...); return _pool``) → ``return await db_pool(...)``:
 one pool per event loop, created on first use (see ``_lazy_pool``). Other ``getconn``/
 ``putconn`` shapes and other pools kept in globals get a TODO, and their function stays sync.
