@@ -244,6 +244,28 @@ REWRITES = [
         ['ASY701'],
         id="method-helper-mixed-stays-todo",
     ),
+    pytest.param(
+        # The client stays Flask's, so do its responses (.data was rewritten to .content).
+        "from flask import Flask as F\nimport flask as fl\n\ndef test_local():\n"
+        "    app = F(__name__)\n    c = app.test_client()\n    assert c.get('/').data == b''\n"
+        "    with fl.Flask('x').test_client() as c2:\n        assert c2.get('/').data == b''\n"
+        "    r = app.test_client().get('/')\n    assert r.get_json() is None\n",
+        "from flask import Flask as F\nimport flask as fl\n\ndef test_local():\n"
+        "    app = F(__name__)\n    # TODO[asyncify ASY701]: this Flask app is built in the test itself: there is no migrated app to test; test the app your factory builds — https://asyncify.readthedocs.io/en/latest/rules/#asy701\n"
+        "    c = app.test_client()\n    assert c.get('/').data == b''\n    # TODO[asyncify ASY701]: this Flask app is built in the test itself: there is no migrated app to test; test the app your factory builds — https://asyncify.readthedocs.io/en/latest/rules/#asy701\n"
+        "    with fl.Flask('x').test_client() as c2:\n        assert c2.get('/').data == b''\n"
+        "    # TODO[asyncify ASY701]: this Flask app is built in the test itself: there is no migrated app to test; test the app your factory builds — https://asyncify.readthedocs.io/en/latest/rules/#asy701\n    r = app.test_client().get('/')\n    assert r.get_json() is None\n",
+        ["ASY701", "ASY701", "ASY701"],
+        id="app-built-in-the-test-keeps-flask-responses",
+    ),
+    pytest.param(
+        "from app import app\n\ndef test_custom():\n"
+        "    with app.test_client(use_cookies=False) as c:\n        assert c.get('/').data == b''\n",
+        "from app import app\n\ndef test_custom():\n    # TODO[asyncify ASY701]: test_client() arguments (a custom client class, use_cookies=) have no TestClient equivalent — https://asyncify.readthedocs.io/en/latest/rules/#asy701\n"
+        "    with app.test_client(use_cookies=False) as c:\n        assert c.get('/').data == b''\n",
+        ["ASY701"],
+        id="client-with-arguments-keeps-flask-responses",
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .._rule import dotted
 from ._common import FIXTURE_NAMES, VERBS
 
 # What tests read from a Flask response that is not the same on an httpx one.
@@ -51,11 +52,70 @@ class Survey:
     responses: set[tuple[str, str]] = field(default_factory=set)     # (function, name)
     returning: set[str] = field(default_factory=set)  # module-level functions
     todos: dict[int, str] = field(default_factory=dict)  # id(FunctionDef) → why
+    apps: _FlaskApps = field(default_factory=lambda: _FlaskApps())
+
+    def built_here(self, app: cst.BaseExpression) -> bool:
+        """Whether ``app`` (the receiver of ``test_client()``) is a Flask app the file
+        builds itself: ASY701 keeps such a client Flask's, so its responses stay Flask's."""
+        return self.apps.built_here(app)
+
+    def converts(self, node: cst.BaseExpression | None) -> bool:
+        """Whether ``node`` is a ``test_client()`` call ASY701 converts."""
+        return _is_test_client(node, self.apps)
 
 
-def _is_test_client(node: cst.BaseExpression | None) -> bool:
+class _FlaskApps(cst.CSTVisitor):
+    """The Flask apps a test file builds itself: names assigned ``Flask(...)``, with
+    ``Flask`` imported under any name (``from flask import Flask as F``, ``import flask``)."""
+
+    def __init__(self) -> None:
+        self.classes: set[str] = set()  # names of flask.Flask
+        self.modules: set[str] = set()  # names of the flask module
+        self.names: set[str] = set()    # names assigned a Flask(...) call
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if dotted(alias.name) == "flask":
+                asname = alias.asname
+                self.modules.add(asname.name.value if asname is not None and isinstance(
+                    asname.name, cst.Name) else "flask")
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or dotted(node.module) != "flask":
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.classes.add("Flask")
+            return
+        for alias in node.names:
+            if dotted(alias.name) == "Flask":
+                asname = alias.asname
+                self.classes.add(asname.name.value if asname is not None and isinstance(
+                    asname.name, cst.Name) else "Flask")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.builds(node.value):
+            self.names.update(t.target.value for t in node.targets
+                              if isinstance(t.target, cst.Name))
+
+    def builds(self, node: cst.BaseExpression) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        if isinstance(func, cst.Name):
+            return func.value in self.classes
+        return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.value.value in self.modules and func.attr.value == "Flask")
+
+    def built_here(self, app: cst.BaseExpression) -> bool:
+        return (isinstance(app, cst.Name) and app.value in self.names) or self.builds(app)
+
+
+def _is_test_client(node: cst.BaseExpression | None, apps: _FlaskApps) -> bool:
+    """``<app>.test_client()`` that ASY701 converts: no arguments, an app the file does
+    not build itself."""
     return (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "test_client" and not node.args)
+            and node.func.attr.value == "test_client" and not node.args
+            and not apps.built_here(node.func.value))
 
 
 class _Body(cst.CSTVisitor):
@@ -123,7 +183,8 @@ def _functions(body: cst.BaseSuite | cst.Module, prefix: str, cls: str | None,
 
 
 class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, apps: _FlaskApps) -> None:
+        self.apps = apps
         self.clients: set[str] = set()
         self.called: dict[str, list[cst.Call]] = {}
         self.funcs: set[int] = set()  # id() of Names that are the callee of a call
@@ -132,12 +193,12 @@ class _Names(cst.CSTVisitor):
         self.method_loads: dict[str, int] = {}  # self.<name> not called
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if _is_test_client(node.value):
+        if _is_test_client(node.value, self.apps):
             self.clients.update(t.target.value for t in node.targets
                                 if isinstance(t.target, cst.Name))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if (_is_test_client(node.item) and node.asname is not None
+        if (_is_test_client(node.item, self.apps) and node.asname is not None
                 and isinstance(node.asname.name, cst.Name)):
             self.clients.add(node.asname.name.value)
 
@@ -180,7 +241,8 @@ class _Names(cst.CSTVisitor):
 
 def survey(module: cst.Module) -> Survey:
     result = Survey()
-    names = _Names()
+    module.visit(result.apps)
+    names = _Names(result.apps)
     module.visit(names)
     result.client_names = set(names.clients)
     functions = list(_functions(module, "", None, False))
@@ -213,7 +275,7 @@ def survey(module: cst.Module) -> Survey:
         if f.cls is None:
             continue
         for target, value in _attribute_assignments(f.node):
-            attrs.setdefault((f.cls, target), []).append(_is_test_client(value))
+            attrs.setdefault((f.cls, target), []).append(_is_test_client(value, result.apps))
     result.self_clients = {key for key, kinds in attrs.items() if all(kinds)}
     result.mixed = {key for key, kinds in attrs.items() if any(kinds) and not all(kinds)}
 

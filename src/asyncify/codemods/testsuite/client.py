@@ -51,7 +51,6 @@ from ._common import (
 if TYPE_CHECKING:
     from .._engine import Pass
 
-FLASK_APPS = "testsuite.flask_apps"  # names bound to Flask(...) in the file itself
 _ALREADY = frozenset({"httpx", "starlette", "fastapi"})  # and asyncify.compat: see below
 _TODO_KWARGS = {
     "buffered": "Flask's buffered= has no httpx equivalent (the body is always read)",
@@ -171,13 +170,6 @@ class TestClientCalls(Rule):
             return False
         return super().applies_to(source, imported)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        value = node.value
-        if isinstance(value, cst.Call) and "flask.Flask" in self.p.qualified(value.func):
-            for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    self.p.scratch.setdefault(FLASK_APPS, set()).add(target.target.value)
-
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = original.func
         if isinstance(func, cst.Name) and func.value in self._survey.returning:
@@ -228,16 +220,13 @@ class TestClientCalls(Rule):
     def _client(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         assert isinstance(original.func, cst.Attribute)
         app = original.func.value
-        if (isinstance(app, cst.Name) and app.value in self.p.scratch.get(FLASK_APPS, set())) or (
-                isinstance(app, cst.Call) and "flask.Flask" in self.p.qualified(app.func)):
+        if self._survey.built_here(app):
             self.p.todo(self.id, original, "this Flask app is built in the test itself: there "
                         "is no migrated app to test; test the app your factory builds")
-            self._not_converted()
             return updated
         if original.args:
             self.p.todo(self.id, original, "test_client() arguments (a custom client class, "
                         "use_cookies=) have no TestClient equivalent")
-            self._not_converted()
             return updated
         parent = self.p.parent()
         names = self.p.scratch.setdefault(CLIENT_NAMES, set())
@@ -248,19 +237,8 @@ class TestClientCalls(Rule):
         assert isinstance(updated.func, cst.Attribute)
         return cst.Call(cst.Name("asgi_client"), [cst.Arg(updated.func.value)])
 
-    def _not_converted(self) -> None:
-        """The client being assigned stays Flask's: calls on it are left alone."""
-        parent = self.p.parent()
-        if isinstance(parent, cst.Assign) and self._classes:
-            for target in parent.targets:
-                t = target.target
-                if isinstance(t, cst.Attribute):
-                    self._survey.self_clients.discard((self._classes[-1], t.attr.value))
-
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        item = node.item
-        if (isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute)
-                and item.func.attr.value == "test_client" and node.asname is not None
+        if (self._survey.converts(node.item) and node.asname is not None
                 and isinstance(node.asname.name, cst.Name)):
             self.p.scratch.setdefault(CLIENT_NAMES, set()).add(node.asname.name.value)
 
