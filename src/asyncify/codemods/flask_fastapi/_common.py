@@ -68,6 +68,10 @@ class FileFacts:
     # Functions (qualnames, also in ``served``) no module serving requests names: only legacy
     # code calls them (``FileContext.flask_side``, see ``_callers``).
     unreached: set[str] = field(default_factory=set)
+    scanned: bool = False  # by scan(), once per file
+    # Names each top-level statement uses (prune_imports): id → (statement, names). A
+    # rule's leave_Module changes a few statements; the others are the same objects.
+    used: dict[int, tuple[cst.CSTNode, frozenset[str]]] = field(default_factory=dict)
 
     @property
     def owners(self) -> set[str]:
@@ -180,8 +184,9 @@ def _owners(f: FileFacts, module: cst.Module,
 def scan(p: Pass, module: cst.Module) -> FileFacts:
     """Fill the file's facts from the top-level statements (idempotent per file)."""
     f = facts(p)
-    if f.local or f.owners or f.wrapped:
+    if f.scanned:
         return f
+    f.scanned = True
     staying, _ = _owners(f, module, p.file.flask_owners)
     f.unreached = set() if f.whole else set(p.file.flask_side)
     f.served = (resource_classes(module) | flask_served(module, f.owners, staying)
@@ -347,18 +352,17 @@ def prune_imports(p: Pass, module: cst.Module) -> cst.Module:
     """Drop imports of replaced Flask names the rewritten module no longer uses."""
     if not p.fired & RULES or facts(p).whole:
         return module
-    used = UsedNames()
-    module.visit(used)
-    # A compat twin imported under the same name (jsonify, abort, …) replaces Flask's.
-    twins = {obj for _, obj in p.imports if obj} | ({"request", "g"} - facts(p).kept)
     f = facts(p)
+    used = _used_names(f, module)
+    # A compat twin imported under the same name (jsonify, abort, …) replaces Flask's.
+    twins = {obj for _, obj in p.imports if obj} | ({"request", "g"} - f.kept)
     body: list[cst.CSTNode] = []
     for statement in module.body:
         first = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
         if isinstance(first, cst.ImportFrom) and not isinstance(first.names, cst.ImportStar):
             kept = [a for a in first.names
                     if not (f.local.get(_local(a)) in REPLACED
-                            and (_local(a) not in used.names or _local(a) in twins))]
+                            and (_local(a) not in used or _local(a) in twins))]
             if not kept:
                 continue
             if len(kept) != len(first.names):
@@ -368,6 +372,21 @@ def prune_imports(p: Pass, module: cst.Module) -> cst.Module:
                     first.with_changes(names=kept)])
         body.append(statement)
     return module.with_changes(body=body)
+
+
+def _used_names(f: FileFacts, module: cst.Module) -> set[str]:
+    """The names ``module`` uses (``UsedNames``), from each top-level statement's, visited
+    once per statement object: the four rules that prune imports each see the module
+    after the previous one's changes, most statements untouched."""
+    used: set[str] = set()
+    for statement in module.body:
+        found = f.used.get(id(statement))
+        if found is None or found[0] is not statement:
+            visitor = UsedNames()
+            statement.visit(visitor)
+            found = f.used[id(statement)] = (statement, frozenset(visitor.names))
+        used |= found[1]
+    return used
 
 
 def _local(alias: cst.ImportAlias) -> str:
