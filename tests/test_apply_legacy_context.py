@@ -126,3 +126,83 @@ def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
     assert [legacy[0] for legacy, _ in answers] == [200, 200, 200, 200, 401]
     assert json.loads(answers[0][1][1])["user"] == "ann"
     assert json.loads(answers[3][1][1]) == {"user": "user-letmein", "entry": 7, "limit": 3}
+
+
+ERRORS = {
+    "shop/__init__.py": "",
+    "shop/app.py": '''from flask import Flask
+
+from shop.views import bp
+
+
+def create_app():
+    app = Flask(__name__)
+    app.register_blueprint(bp, url_prefix="/api")
+    return app
+''',
+    "shop/views.py": '''import requests
+from flask import Blueprint, jsonify, request
+
+bp = Blueprint("views", __name__)
+
+
+class Missing(Exception):
+    pass
+
+
+@bp.app_errorhandler(Missing)
+def missing(error):
+    return jsonify(error="missing", item=str(error)), 404
+
+
+@bp.route("/items/<int:item_id>")
+def item(item_id):
+    if item_id > 10:
+        raise Missing(item_id)
+    fetched = None
+    if request.headers.get("X-Fetch"):
+        fetched = requests.get("http://127.0.0.1:9/", timeout=0.01).status_code
+    return jsonify(item=item_id, fetched=fetched)
+''',
+}
+
+ERRORS_PROBE = '''
+import json
+from asyncify.compat import asgi_client
+from shop.app import create_app
+from shop_async.main import app
+
+legacy, migrated = create_app().test_client(), asgi_client(app)
+out = []
+for path in ("/api/items/3", "/api/items/11", "/api/items/x"):
+    a, b = legacy.get(path), migrated.get(path)
+    out.append([[a.status_code, a.get_data(as_text=True)], [b.status_code, b.text]])
+print(json.dumps(out))
+'''
+
+
+def test_a_blueprint_with_app_wide_error_handlers_still_gets_a_router(tmp_path: Path) -> None:
+    """``@bp.app_errorhandler`` makes ASY101 keep a blueprint Flask when converting in place;
+    a twin's router is a new object, and the legacy blueprint keeps handling the app's
+    errors (the migrated route's too, through the legacy request context). The twin used to
+    keep ``Blueprint(...)``, which the combined app cannot include."""
+    for name, text in ERRORS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "legacy"]):
+        subprocess.run([*git, *step], cwd=tmp_path, check=True)
+    applied = runner.invoke(app, ["apply", "shop.views.item", "--root", str(tmp_path),
+                                  "--write"])
+    assert applied.exit_code == 0, applied.output
+    twin = (tmp_path / "shop_async" / "views.py").read_text(encoding="utf-8")
+    assert "bp = APIRouter()" in twin and "Blueprint" not in twin
+    assert "app_errorhandler" not in twin  # the handler stays the legacy one, re-exported
+
+    probe = subprocess.run([sys.executable, "-c", ERRORS_PROBE], cwd=tmp_path,
+                           capture_output=True, text=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    answers = json.loads(probe.stdout)
+    assert [legacy[0] for legacy, _ in answers] == [200, 404, 404]
+    for legacy, migrated in answers:
+        assert migrated == legacy

@@ -136,12 +136,16 @@ def _created(module: cst.Module) -> dict[str, cst.Call]:
     return created
 
 
-def _owners(f: FileFacts, module: cst.Module,
-            project: Mapping[str, str]) -> tuple[set[str], set[str]]:
+def _owners(f: FileFacts, module: cst.Module, project: Mapping[str, str],
+            twin: bool = False) -> tuple[set[str], set[str]]:
     """Fill ``f.local``, ``f.apps``, ``f.blueprints``, ``f.wrapped`` and ``f.whole``; return
     the owners that stay Flask (dropped from ``f.apps``/``f.blueprints``) and every app.
     ``project``: the owners the project-level pass keeps (``FileContext.flask_owners``) → why
-    (an app or blueprint registered on one that stays, or used as Flask's in another file)."""
+    (an app or blueprint registered on one that stays, or used as Flask's in another file).
+    ``twin``: the module is rewritten into an async twin (``asyncify apply``), whose router
+    is a new object beside the legacy blueprint: a blueprint used as Flask's (``@bp.
+    app_errorhandler``, ``CORS(bp)``) keeps those roles on the legacy app, so the twin's
+    blueprint still becomes a router."""
     for statement in module.body:
         for small in _smalls(statement):
             if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
@@ -166,7 +170,8 @@ def _owners(f: FileFacts, module: cst.Module,
     wrapped_names = wrapped_owners(module, f.owners)
     for wrapped, library in wrapped_names.items():
         f.wrapped[id(created[wrapped])] = wrapped_message(wrapped, library, wrapped in f.apps)
-    for kept, uses in kept_owners(module, f.owners - set(wrapped_names)).items():
+    candidates = (f.apps if twin else f.owners) - set(wrapped_names)
+    for kept, uses in kept_owners(module, candidates).items():
         f.wrapped[id(created[kept])] = kept_message(kept, uses, kept in f.apps)
     for kept, why in project.items():
         if kept in f.owners and id(created[kept]) not in f.wrapped:
@@ -187,7 +192,7 @@ def scan(p: Pass, module: cst.Module) -> FileFacts:
     if f.scanned:
         return f
     f.scanned = True
-    staying, _ = _owners(f, module, p.file.flask_owners)
+    staying, _ = _owners(f, module, p.file.flask_owners, twin=p.file.legacy_context)
     f.unreached = set() if f.whole else set(p.file.flask_side)
     f.served = (resource_classes(module) | flask_served(module, f.owners, staying)
                 | f.unreached)
