@@ -97,13 +97,18 @@ print(json.dumps(out))
 '''
 
 
-def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+def _legacy_repo(root: Path, files: dict[str, str]) -> None:
+    """The legacy project, committed (``apply --write`` refuses a dirty tree)."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
     git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
     for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "legacy"]):
-        subprocess.run([*git, *step], cwd=tmp_path, check=True)
+        subprocess.run([*git, *step], cwd=root, check=True)
+
+
+def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
+    _legacy_repo(tmp_path, FILES)
     applied = runner.invoke(app, ["apply", "shop.views.me", "shop.views.entry", "--root",
                                   str(tmp_path), "--write"])
     assert applied.exit_code == 0, applied.output
@@ -186,12 +191,7 @@ def test_a_blueprint_with_app_wide_error_handlers_still_gets_a_router(tmp_path: 
     a twin's router is a new object, and the legacy blueprint keeps handling the app's
     errors (the migrated route's too, through the legacy request context). The twin used to
     keep ``Blueprint(...)``, which the combined app cannot include."""
-    for name, text in ERRORS.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
-    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "legacy"]):
-        subprocess.run([*git, *step], cwd=tmp_path, check=True)
+    _legacy_repo(tmp_path, ERRORS)
     applied = runner.invoke(app, ["apply", "shop.views.item", "--root", str(tmp_path),
                                   "--write"])
     assert applied.exit_code == 0, applied.output

@@ -107,6 +107,14 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def bound_name(alias: cst.ImportAlias) -> str:
+    """The name an import binds: ``m`` for ``import m as m``/``from x import y as m``,
+    ``y`` for ``from x import y``, ``a`` for ``import a.b``."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return (dotted(alias.name) or "").partition(".")[0]
+
+
 class UsedNames(cst.CSTVisitor):
     """The names a tree uses (reads), not counting import statements or attribute names:
     ``unittest.TestCase`` uses ``unittest``, not ``TestCase``."""

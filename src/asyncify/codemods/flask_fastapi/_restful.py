@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .._rule import dotted
+from .._rule import bound_name, dotted
 
 LIBRARIES = ("flask_restful", "flask_restx", "flask_restplus")
 
@@ -29,17 +29,12 @@ def _restful_names(module: cst.Module) -> dict[str, str]:
                 source = dotted(small.module) if small.module else None
                 if source and source.split(".")[0] in LIBRARIES:
                     for alias in small.names:
-                        local = (alias.asname.name.value if alias.asname is not None
-                                 and isinstance(alias.asname.name, cst.Name)
-                                 else dotted(alias.name) or "")
-                        names[local] = f"{source.split('.')[0]}.{dotted(alias.name)}"
+                        names[bound_name(alias)] = f"{source.split('.')[0]}.{dotted(alias.name)}"
             elif isinstance(small, cst.Import):
                 for alias in small.names:
                     full = dotted(alias.name) or ""
                     if full.split(".")[0] in LIBRARIES:
-                        local = (alias.asname.name.value if alias.asname is not None
-                                 and isinstance(alias.asname.name, cst.Name)
-                                 else full.split(".")[0])
+                        local = bound_name(alias)
                         names[local] = full if alias.asname is not None else local
     return names
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .._rule import dotted
+from .._rule import bound_name, dotted
 from ._kwargs import VERBS, client_only_reason, split_call
 
 if TYPE_CHECKING:
@@ -100,19 +100,14 @@ def _imports(module: cst.Module) -> dict[str, str]:
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    full = dotted(alias.name) or ""
-                    local = (alias.asname.name.value if alias.asname is not None
-                             and isinstance(alias.asname.name, cst.Name) else full.split(".")[0])
-                    names[local] = full if alias.asname is not None else local
+                    local = bound_name(alias)
+                    names[local] = (dotted(alias.name) or "") if alias.asname is not None else local
             elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
                 if small.relative or small.module is None:
                     continue
                 base = dotted(small.module) or ""
                 for alias in small.names:
-                    leaf = dotted(alias.name) or ""
-                    local = (alias.asname.name.value if alias.asname is not None
-                             and isinstance(alias.asname.name, cst.Name) else leaf)
-                    names[local] = f"{base}.{leaf}"
+                    names[bound_name(alias)] = f"{base}.{dotted(alias.name) or ''}"
     return names
 
 

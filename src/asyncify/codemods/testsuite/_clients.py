@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .._rule import dotted
+from .._rule import bound_name, dotted
 from ._common import FIXTURE_NAMES, VERBS
 
 # What tests read from a Flask response that is not the same on an httpx one.
@@ -76,9 +76,7 @@ class _FlaskApps(cst.CSTVisitor):
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             if dotted(alias.name) == "flask":
-                asname = alias.asname
-                self.modules.add(asname.name.value if asname is not None and isinstance(
-                    asname.name, cst.Name) else "flask")
+                self.modules.add(bound_name(alias))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None or dotted(node.module) != "flask":
@@ -88,9 +86,7 @@ class _FlaskApps(cst.CSTVisitor):
             return
         for alias in node.names:
             if dotted(alias.name) == "Flask":
-                asname = alias.asname
-                self.classes.add(asname.name.value if asname is not None and isinstance(
-                    asname.name, cst.Name) else "Flask")
+                self.classes.add(bound_name(alias))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.builds(node.value):
