@@ -44,10 +44,11 @@ def create_app():
 '''
 
 
-def project(root: Path, source: str) -> Path:
-    (root / "proj").mkdir(parents=True)
-    (root / "proj" / "__init__.py").write_text("")
-    (root / "proj" / "app.py").write_text(source)
+def project(root: Path, source: str, relpath: str = "proj/app.py") -> Path:
+    (root / relpath).parent.mkdir(parents=True)
+    if "/" in relpath:
+        (root / relpath).parent.joinpath("__init__.py").write_text("")
+    (root / relpath).write_text(source)
     git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q"], cwd=root, check=True)
     subprocess.run([*git, "add", "."], cwd=root, check=True)
@@ -76,6 +77,30 @@ def test_module_level_app_routes_are_migrated(tmp_path: Path) -> None:
             assert (new.status_code, new.content) == (old.status_code, old.content), path
             assert new.headers.get("x-item") == old.headers.get("x-item"), path
             assert new.headers["content-type"] == old.headers["content-type"], path
+
+
+def test_a_single_module_app_gets_a_twin_package(tmp_path: Path) -> None:
+    """``app.py`` alone at the root (no package): its twin is the package ``app_async``
+    itself (``app_async/__init__.py``) beside the entry points; apply crashed on it
+    (``ValueError: 'app' is not in list``)."""
+    root = project(tmp_path / "p", MODULE_APP, relpath="app.py")
+    applied = runner.invoke(app, ["apply", "app.ping", "app.item", "--root", str(root),
+                                  "--write"])
+    assert applied.exit_code == 0, applied.output
+    twin = (root / "app_async" / "__init__.py").read_text()
+    assert '@app.api_route("/ping", methods=["GET", "HEAD"], name="ping")' in twin
+    assert (root / "app_async" / "main.py").is_file()
+    assert (root / "app.py").read_text() == MODULE_APP
+    legacy = verify.start_app(verify.AppSpec.parse("wsgi:app:app"), app_dir=root, env={},
+                              log_dir=tmp_path, name="legacy")
+    migrated = verify.start_app(verify.AppSpec.parse("asgi:app_async.main:app"), app_dir=root,
+                                env={}, log_dir=tmp_path, name="migrated")
+    with legacy, migrated, httpx.Client(timeout=10) as http:
+        legacy.wait_ready("/ping")
+        migrated.wait_ready("/ping")
+        for path in ("/ping?q=x", "/items/3"):
+            old, new = http.get(legacy.url + path), http.get(migrated.url + path)
+            assert (new.status_code, new.content) == (old.status_code, old.content), path
 
 
 def test_a_closure_in_the_factory_is_refused(tmp_path: Path) -> None:

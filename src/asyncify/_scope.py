@@ -353,7 +353,7 @@ def _probe(relpath: str, source: bytes, rules: Sequence[str],
         return {}, set()
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     rewrite = Pass([REGISTRY.rules[r] for r in rules], CodemodContext(filename=relpath),
-                   wrapper, context)
+                   wrapper, context, source)
     module.visit(rewrite)
     return kept(rewrite), unbridgeable_sites(rewrite)
 

@@ -20,7 +20,9 @@ from starlette.routing import Route
 async def echo(request: Request) -> JSONResponse:
     body = (await request.body()).decode()
     return JSONResponse({"method": request.method, "query": request.url.query, "body": body,
-                         "content_type": request.headers.get("content-type", "")})
+                         "content_type": request.headers.get("content-type", ""),
+                         "x_headers": {k: v for k, v in request.headers.items()
+                                       if k.startswith("x-")}})
 
 
 async def redirect(request: Request) -> RedirectResponse:

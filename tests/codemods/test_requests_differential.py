@@ -132,6 +132,14 @@ import requests
 async def case(base):
     return requests.request("PUT", base + "/echo", json={"k": 1}, timeout=5).json()["method"]
 """,
+    "a header set to None is not sent": """
+import os
+import requests
+async def case(base):
+    token = os.environ.get("ASYNCIFY_TEST_UNSET_TOKEN")
+    headers = {"X-Token": token, "X-Kept": "1"}
+    return requests.get(base + "/echo", headers=headers, timeout=5).json()["x_headers"]
+""",
     "ok on 4xx and 3xx": """
 import requests
 async def case(base):

@@ -263,6 +263,29 @@ def test_response_hooks_see_a_requests_response(server: Any) -> None:
         asyncio.run(_adopted_get(session, url + "/hooked"))
 
 
+def test_a_header_set_to_none_is_not_sent(server: Any) -> None:
+    """requests drops a call's header whose value is None, and the session's header of that
+    name with it (httpx would raise TypeError); with a json= body too."""
+    url, script = server
+    session = _session()
+    session.headers.update({"X-Session": "s", "X-Kept": "k"})
+    headers = {"X-Session": None, "X-Token": None, "X-Call": "c"}
+    seen = []
+    for send in (lambda: session.post(url + "/h", headers=headers, json={"a": 1}),
+                 lambda: asyncio.run(_adopted_post(session, url + "/h", headers=headers,
+                                                   json={"a": 1}))):
+        send()
+        sent = {k.lower(): v for k, v in script.seen[-1][2].items()}
+        seen.append({k: v for k, v in sent.items() if k.startswith("x-")})
+    assert seen[0] == {"x-kept": "k", "x-call": "c"}
+    assert seen[1] == seen[0]
+
+
+async def _adopted_post(session: requests.Session, url: str, **kwargs: Any) -> httpx.Response:
+    async with async_session(session) as client:
+        return await client.post(url, follow_redirects=True, **kwargs)
+
+
 def test_cookies_are_shared_with_the_session(server: Any) -> None:
     url, script = server
     session = _session()

@@ -6,6 +6,7 @@ processes. It never writes; callers decide what to do with the outcome.
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper
 
 from .._write import check_parses
 from ..errors import InputError
@@ -24,6 +25,7 @@ Status = Literal["changed", "unchanged", "skipped", "failed"]
 
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\w+)|import[ \t]+([\w, \t.]+))", re.MULTILINE)
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 # Concrete classes, so the hot path tests ``type(node) in ...`` instead of an ABC isinstance.
 _STATEMENT_TYPES = frozenset({
     cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.With,
@@ -125,14 +127,16 @@ class Pass(cst.CSTTransformer):
         context: CodemodContext,
         wrapper: MetadataWrapper,
         file: FileContext = NO_CONTEXT,
+        source: bytes | None = None,
     ) -> None:
         super().__init__()
         self.context = context
         self.file = file
         self._wrapper = wrapper
-        self._lines: list[str] | None = None
+        self._source = source  # the module's bytes, if the caller has them
         self._qualnames: list[tuple[str, str]] = []  # ("class" | "def", name)
-        self._positions: Any = None
+        self._spans: Any = None  # node → its byte span in the source, on first use
+        self._line_ends: list[int] = []  # byte offset just past each line break
         self._names: list[dict[str, str | None]] = [{}]
         self.imports: list[tuple[str, str | None]] = []
         # Per-file state rules share (e.g. which local names hold converted responses).
@@ -217,17 +221,27 @@ class Pass(cst.CSTTransformer):
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """``(line, col)`` of an original node, as ``ast`` reports it (col: 1-based, in UTF-8
-        bytes), to match the index's positions."""
-        if self._positions is None:
-            self._positions = self._wrapper.resolve(PositionProvider)
-        found = self._positions.get(node)
+        bytes), to match the index's positions; ``(0, 0)`` for a node not in the source.
+
+        From libcst's byte spans (computed once per file, on first use: cheaper than its
+        line/column positions, which build a position object per token) and the offsets of
+        the source's line breaks."""
+        if self._spans is None:
+            # Spans count the UTF-8 bytes of the code (whatever the file's encoding), as
+            # ast's columns do: the line breaks are found in the same bytes.
+            self._spans = self._wrapper.resolve(ByteSpanPositionProvider)
+            module = self._wrapper.module
+            utf8 = module.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            text = (self._source if utf8 and self._source is not None
+                    and not self._source.startswith(b"\xef\xbb\xbf")
+                    else module.code.encode("utf-8"))
+            self._line_ends = [m.end() for m in _LINE_BREAK.finditer(text)]
+        found = self._spans.get(node)
         if found is None:
             return (0, 0)
-        line, column = found.start.line, found.start.column
-        if self._lines is None:
-            self._lines = self._wrapper.module.code.splitlines()
-        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-        return (line, len(text[:column].encode()) + 1)
+        before = bisect.bisect_right(self._line_ends, found.start)
+        start_of_line = self._line_ends[before - 1] if before else 0
+        return (before + 1, found.start - start_of_line + 1)
 
     def site(self, node: cst.CSTNode) -> str | None:
         """The catalog operation the index resolved for this call, if any."""
@@ -259,11 +273,8 @@ class Pass(cst.CSTTransformer):
         return cst.Await(expression=updated)
 
     def line(self, node: cst.CSTNode) -> int:
-        """The line of an *original* node (positions are computed on first use)."""
-        if self._positions is None:
-            self._positions = self._wrapper.resolve(PositionProvider)
-        position = self._positions.get(node)
-        return position.start.line if position is not None else 0
+        """The line of an *original* node (0 if it is not in the source)."""
+        return self.position(node)[0]
 
     def need_import(self, module: str, obj: str | None = None) -> None:
         if (module, obj) not in self.imports:
@@ -453,7 +464,7 @@ def transform(
         return Outcome(path, "failed", f"cannot decode source: {exc}")
     context = CodemodContext(filename=path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    rewrite = Pass(rules, context, wrapper, file)
+    rewrite = Pass(rules, context, wrapper, file, source)
     try:
         new_module = module.visit(rewrite)
         if rewrite.imports:

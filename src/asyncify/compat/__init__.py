@@ -43,7 +43,13 @@ if TYPE_CHECKING:
         set_flask_app,
         url_for,
     )
-    from ._http import close_http_client, http_client, requests_params, set_http_client
+    from ._http import (
+        close_http_client,
+        http_client,
+        requests_headers,
+        requests_params,
+        set_http_client,
+    )
     from ._legacy import LegacyContext, as_legacy, combine, legacy_decorator
     from ._lifespan import close_loop_resources, serving_lifespan
     from ._pg import (
@@ -149,6 +155,7 @@ _HOME = {
     "new_client": "_transport",
     "pg_args": "_pgsql",
     "redirect": "_flask",
+    "requests_headers": "_http",
     "requests_params": "_http",
     "rowcount": "_pg",
     "set_db_pool": "_pg",
@@ -267,6 +274,7 @@ __all__ = [
     "redirect",
     "request_context",
     "request_session",
+    "requests_headers",
     "requests_params",
     "rowcount",
     "run_sync",

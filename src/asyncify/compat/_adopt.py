@@ -12,7 +12,8 @@ the session would have sent (semantics.md §1):
   the session's ``params`` and the call's ``params`` are appended to a query string already
   in the URL, ``None`` values dropped (httpx would replace the URL's query string).
 - **Headers** are the session's, requests' defaults included (``User-Agent:
-  python-requests/…``, ``Accept-Encoding: gzip, deflate``); **cookies** share the session's
+  python-requests/…``, ``Accept-Encoding: gzip, deflate``); a call's header set to ``None``
+  is not sent, nor is the session's of that name; **cookies** share the session's
   jar; ``auth`` tuples become ``httpx.BasicAuth``; ``verify``, ``cert``, ``trust_env`` and
   ``max_redirects`` carry over.
 - **Retries**: each mounted ``HTTPAdapter``'s urllib3 ``Retry`` (``max_retries``) is driven
@@ -40,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
+from collections.abc import Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -135,6 +137,12 @@ class RequestsAsyncClient(httpx.AsyncClient):
         if prepared.url is None:
             prepared.prepare_url(str(url), merged)
         assert prepared.url is not None
+        given = kwargs.get("headers")
+        dropped: list[Any] = []
+        if isinstance(given, Mapping) and any(v is None for v in given.values()):
+            # requests: a None value removes the header, the session's too.
+            dropped = [k for k, v in given.items() if v is None]
+            kwargs["headers"] = {k: v for k, v in given.items() if v is not None}
         body = kwargs.pop("json", None)
         if body is not None and not kwargs.get("data") and kwargs.get("content") is None:
             # requests' bytes: json.dumps defaults (ASCII escapes, ", " and ": "), no NaN.
@@ -146,7 +154,10 @@ class RequestsAsyncClient(httpx.AsyncClient):
             kwargs["headers"], kwargs["content"] = headers, prepared.body
         elif body is not None:
             kwargs["json"] = body
-        return super().build_request(method, prepared.url, **kwargs)
+        request = super().build_request(method, prepared.url, **kwargs)
+        for name in dropped:
+            request.headers.pop(name, None)
+        return request
 
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:

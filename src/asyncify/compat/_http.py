@@ -2,7 +2,8 @@
 
 The requests → httpx rewrite emits calls to these where httpx differs from requests in a way
 no keyword argument can express (semantics.md §1): a shared client per event loop instead of
-requests' module-level functions, and requests' rules for ``params``/``data`` values.
+requests' module-level functions, and requests' rules for ``params``/``data`` and
+``headers`` values.
 """
 
 from __future__ import annotations
@@ -70,3 +71,14 @@ def requests_params(values: Any) -> Any:
                 continue
             cleaned.setdefault(key, []).append(str(item) if isinstance(item, bool) else item)
     return {k: v[0] if len(v) == 1 else v for k, v in cleaned.items()}
+
+
+def requests_headers(values: Any) -> Any:
+    """``headers`` as requests would send them: a header whose value is ``None`` is not
+    sent (requests drops it; httpx raises ``TypeError``). A mapping becomes a dict, a list
+    of pairs stays a list; ``None`` passes through."""
+    if values is None:
+        return None
+    if isinstance(values, Mapping):
+        return {key: value for key, value in values.items() if value is not None}
+    return [(key, value) for key, value in values if value is not None]

@@ -372,7 +372,13 @@ def _free(names: Sequence[str], taken: set[str]) -> str:
 
 
 def _twin_path(relpath: str, top: str, package: str) -> str:
+    """Where the twin of the legacy file ``relpath`` goes: the same path under ``package``
+    instead of the top-level package ``top``; a top-level module (``app.py``, a
+    single-module app) becomes the package itself (``app_async/__init__.py``), as
+    ``twin_name`` names it."""
     parts = relpath.split("/")
+    if top not in parts[:-1] and parts[-1] == f"{top}.py":
+        return "/".join([*parts[:-1], package, "__init__.py"])
     index = parts.index(top)
     return "/".join([*parts[:index], package, *parts[index + 1:]])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from asyncify.compat import http_client
+from asyncify.compat import http_client, requests_headers
 from flask import current_app
 
 from gateway.fulfilment import sign
@@ -22,7 +22,7 @@ async def submit_order(order: dict[str, Any]) -> dict[str, Any]:
     response = await http_client().post(
         config["UPSTREAM_URL"] + "/fulfilment/orders",
         content=json.dumps(order, allow_nan=False).encode("utf-8"),
-        headers={"Content-Type": "application/json", "X-Signature": signature, **trace_headers()},
+        headers=requests_headers({"Content-Type": "application/json", "X-Signature": signature, **trace_headers()}),
         timeout=config["UPSTREAM_TIMEOUT"],
         follow_redirects=True,
     )

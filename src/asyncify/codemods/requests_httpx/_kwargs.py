@@ -6,6 +6,7 @@ ASY204 session calls): requests' defaults made explicit, its value rules kept (s
   becomes ``httpx.Timeout`` with write and pool bounded by the read value;
 - ``params``/``data`` dicts of unknown content go through ``requests_params`` (None dropped,
   bools as ``True``/``False``); a literal str body becomes ``content=``;
+- ``headers`` of unknown content go through ``requests_headers`` (a None value not sent);
 - a body on GET/HEAD/OPTIONS/DELETE goes through ``request("GET", ...)``.
 """
 
@@ -195,6 +196,13 @@ def httpx_arguments(
     body = keywords.get("json")
     if body is not None and "data" not in keywords and not requests_client:
         _json_body(p, rule, original, keywords, body.value)
+    headers = keywords.get("headers")
+    if headers is not None and not requests_client and not is_literal_mapping(headers.value):
+        # A header whose value is None (an unset setting) is not sent by requests; httpx
+        # raises TypeError. (An adopted session's client drops them itself.)
+        p.need_import("asyncify.compat", "requests_headers")
+        keywords["headers"] = headers.with_changes(
+            value=cst.Call(cst.Name("requests_headers"), [cst.Arg(headers.value)]))
     if "params" in keywords and not requests_client and not (
         isinstance(url.value, cst.SimpleString) and "?" not in url.value.value
     ):

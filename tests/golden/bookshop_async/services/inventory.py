@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asyncify.compat import http_client
+from asyncify.compat import http_client, requests_headers
 from flask import current_app
 
 from bookshop.tracing import upstream_headers
@@ -18,7 +18,7 @@ async def warehouse_stock(isbn: str) -> dict[str, Any] | None:
     # TODO[asyncify ASY201]: requests had no timeout here (it waits forever); timeout=None keeps that, choose a bound — https://asyncify.readthedocs.io/en/latest/rules/#asy201
     response = await http_client().get(
         current_app.config["UPSTREAM_URL"] + "/inventory/" + isbn,
-        headers=upstream_headers(),
+        headers=requests_headers(upstream_headers()),
         timeout=None,
         follow_redirects=True,
     )

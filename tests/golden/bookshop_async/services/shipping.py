@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from asyncify.compat import http_client, requests_params
+from asyncify.compat import http_client, requests_headers, requests_params
 from flask import current_app
 
 from bookshop.errors import ShippingUnavailable
@@ -26,7 +26,7 @@ async def quote_shipping(country: str, weight_g: int, currency: str) -> dict[str
         response = await http_client().get(
             f"{config['UPSTREAM_URL']}/shipping/quote",
             params=requests_params({"country": country, "weight_g": weight_g, "currency": currency}),
-            headers=upstream_headers(),
+            headers=requests_headers(upstream_headers()),
             timeout=config["UPSTREAM_TIMEOUT"],
             follow_redirects=True,
         )

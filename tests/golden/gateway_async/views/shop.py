@@ -15,6 +15,7 @@ from asyncify.compat import (
     http_client,
     jsonify,
     lenient,
+    requests_headers,
     requests_params,
 )
 from fastapi import APIRouter, Depends, Query
@@ -95,7 +96,7 @@ async def convert_currency(
             "from": request.args.get("from", "USD"),
             "to": to,
         }),
-        headers=trace_headers(),
+        headers=requests_headers(trace_headers()),
         timeout=current_app.config["UPSTREAM_TIMEOUT"],
         follow_redirects=True,
     )
