@@ -30,6 +30,17 @@ def item(item_id):
     return "item %d" % item_id, 201, {"X-Item": str(item_id)}
 '''
 
+FETCHING_ROUTE = '''
+
+@app.get("/fetch")
+def fetch():
+    import requests
+
+    if request.args.get("go"):
+        requests.get("http://127.0.0.1:9/")
+    return {"fetched": False}
+'''
+
 FACTORY_APP = '''from flask import Flask
 
 
@@ -83,14 +94,18 @@ def test_a_single_module_app_gets_a_twin_package(tmp_path: Path) -> None:
     """``app.py`` alone at the root (no package): its twin is the package ``app_async``
     itself (``app_async/__init__.py``) beside the entry points; apply crashed on it
     (``ValueError: 'app' is not in list``)."""
-    root = project(tmp_path / "p", MODULE_APP, relpath="app.py")
-    applied = runner.invoke(app, ["apply", "app.ping", "app.item", "--root", str(root),
-                                  "--write"])
+    source = MODULE_APP + FETCHING_ROUTE
+    root = project(tmp_path / "p", source, relpath="app.py")
+    applied = runner.invoke(app, ["apply", "app.ping", "app.item", "app.fetch", "--root",
+                                  str(root), "--write"])
     assert applied.exit_code == 0, applied.output
+    # Each marker on one line of the report, though its message holds "; ".
+    assert ("app_async/__init__.py:21: ASY201: requests had no timeout here (it waits "
+            "forever); timeout=None keeps that, choose a bound") in applied.output
     twin = (root / "app_async" / "__init__.py").read_text()
     assert '@app.api_route("/ping", methods=["GET", "HEAD"], name="ping")' in twin
     assert (root / "app_async" / "main.py").is_file()
-    assert (root / "app.py").read_text() == MODULE_APP
+    assert (root / "app.py").read_text() == source
     legacy = verify.start_app(verify.AppSpec.parse("wsgi:app:app"), app_dir=root, env={},
                               log_dir=tmp_path, name="legacy")
     migrated = verify.start_app(verify.AppSpec.parse("asgi:app_async.main:app"), app_dir=root,

@@ -111,7 +111,7 @@ def _apply_endpoints(
         if outcome.status == "failed":
             say(f"{outcome.path}: failed: {outcome.reason}")
         elif outcome.reason and outcome.status in ("changed", "unchanged"):
-            for todo in outcome.reason.split("; "):
+            for todo in outcome.reason.splitlines():
                 if outcome.status == "changed" or "legacy app" in todo:
                     say(f"{outcome.path}:{todo}")
         if not writing:

@@ -41,7 +41,7 @@ def verify(
     candidate: Annotated[str, typer.Option(
         "--candidate", help="Base URL or app spec of the migrated (or combined) app.")],
     path: Annotated[Path, typer.Argument(
-        help="The project's root: its route table and [tool.asyncify.verify]; app specs "
+        help="The project's root: its route table and \\[tool.asyncify.verify]; app specs "
         "are started from here.")] = Path("."),
     samples: Annotated[Path | None, typer.Option(
         "--samples", "-s", help="Extra requests, one JSON object per line.")] = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -165,10 +166,20 @@ def _transform_all(
 
 
 def unified_diff(path: str, old: bytes | None, new: bytes) -> str:
-    """The change as a unified diff of the decoded text (undecodable bytes shown replaced);
-    ``old`` is ``None`` for a file that does not exist yet."""
-    return "".join(difflib.unified_diff(
-        (old or b"").decode("utf-8", "replace").splitlines(keepends=True),
-        new.decode("utf-8", "replace").splitlines(keepends=True),
+    """The change as a unified diff of the decoded text (undecodable bytes shown replaced),
+    as ``git diff`` writes it (``git apply`` takes it): lines end at ``\\n`` only, and a
+    last line without one is followed by ``\\ No newline at end of file``. ``old`` is
+    ``None`` for a file that does not exist yet."""
+    diff = difflib.unified_diff(
+        _diff_lines(old or b""), _diff_lines(new),
         f"a/{path}" if old is not None else "/dev/null", f"b/{path}",
-    ))
+    )
+    return "".join(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+                   for line in diff)
+
+
+def _diff_lines(data: bytes) -> list[str]:
+    return _LINES.findall(data.decode("utf-8", "replace"))
+
+
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")

@@ -116,11 +116,11 @@ def check(
     ] = None,
     select: Annotated[
         str | None, typer.Option("--select", help="Only these rules (IDs or prefixes, comma "
-                                 "separated); overrides [tool.asyncify.check] select.")
+                                 "separated); overrides \\[tool.asyncify.check] select.")
     ] = None,
     ignore: Annotated[
         str | None, typer.Option("--ignore", help="Skip these rules (IDs or prefixes); "
-                                 "overrides [tool.asyncify.check] ignore.")
+                                 "overrides \\[tool.asyncify.check] ignore.")
     ] = None,
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="Report only findings not in this file.")

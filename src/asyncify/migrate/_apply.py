@@ -393,9 +393,10 @@ def _package_inits(root: Path, package: str, paths: list[str]) -> list[str]:
 
 
 def _outcome(root: Path, relpath: str, new: bytes, todos: list[str]) -> Outcome:
+    """``todos``, one line each (a message may hold ``;``), make the reason."""
     target = root / relpath
     old = target.read_bytes() if target.exists() else None
     if old == new:
-        return Outcome(relpath, "unchanged", "; ".join(todos))
-    return Outcome(relpath, "changed", "; ".join(todos), new=new,
+        return Outcome(relpath, "unchanged", "\n".join(todos))
+    return Outcome(relpath, "changed", "\n".join(todos), new=new,
                    diff=unified_diff(relpath, old, new))
