@@ -68,6 +68,20 @@ def entry(current_user, entry_id, limit=3):
     return jsonify(user=current_user, entry=entry_id, limit=limit)
 
 
+def with_name(f):
+    @wraps(f)
+    def decorated(*args, **kwargs):
+        return f(request.headers.get("X-User", "anon"), *args, **kwargs)
+    return decorated
+
+
+@bp.route("/whoami")
+@with_name
+def whoami(name: str):
+    g.note = "whoami"
+    return jsonify(name=name)
+
+
 @bp.route("/me")
 def me():
     fetched = None
@@ -89,7 +103,8 @@ out = []
 for path, headers in (("/api/me", {"X-User": "ann"}), ("/api/me", {}),
                       ("/api/entries/7", {"token": "letmein"}),
                       ("/api/entries/7?limit=9&current_user=x", {"token": "letmein"}),
-                      ("/api/entries/7", {"token": "nope"})):
+                      ("/api/entries/7", {"token": "nope"}),
+                      ("/api/whoami", {"X-User": "zed"})):
     a, b = legacy.get(path, headers=headers), migrated.get(path, headers=headers)
     out.append([[a.status_code, a.get_data(as_text=True), a.headers.get("X-Note")],
                 [b.status_code, b.text, b.headers.get("x-note")]])
@@ -109,8 +124,8 @@ def _legacy_repo(root: Path, files: dict[str, str]) -> None:
 
 def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
     _legacy_repo(tmp_path, FILES)
-    applied = runner.invoke(app, ["apply", "shop.views.me", "shop.views.entry", "--root",
-                                  str(tmp_path), "--write"])
+    applied = runner.invoke(app, ["apply", "shop.views.me", "shop.views.entry",
+                                  "shop.views.whoami", "--root", str(tmp_path), "--write"])
     assert applied.exit_code == 0, applied.output
 
     twin = (tmp_path / "shop_async" / "views.py").read_text(encoding="utf-8")
@@ -119,6 +134,8 @@ def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
     # The decorator supplies ``current_user`` and Flask never passes ``limit``: FastAPI must
     # not read them from the request.
     assert "@legacy_decorator(token_required, injects=('current_user', 'limit'))" in twin
+    # An annotated parameter the decorator passes (``name: str``) is the view's own too.
+    assert "@legacy_decorator(with_name, injects=('name',))" in twin
 
     probe = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True,
                            text=True, check=False)
@@ -128,7 +145,8 @@ def test_twins_keep_g_and_what_legacy_decorators_pass(tmp_path: Path) -> None:
         assert migrated[0] == legacy[0]
         assert json.loads(migrated[1]) == json.loads(legacy[1])
         assert migrated[2] == legacy[2]  # the after_request hook read the view's g.note
-    assert [legacy[0] for legacy, _ in answers] == [200, 200, 200, 200, 401]
+    assert [legacy[0] for legacy, _ in answers] == [200, 200, 200, 200, 401, 200]
+    assert json.loads(answers[5][1][1]) == {"name": "zed"}
     assert json.loads(answers[0][1][1])["user"] == "ann"
     assert json.loads(answers[3][1][1]) == {"user": "user-letmein", "entry": 7, "limit": 3}
 

@@ -11,6 +11,7 @@ module when there is one, else to the legacy module (absolute, since the package
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -80,7 +81,8 @@ def build_twin(
     if after is not None:  # e.g. db.session → the request's AsyncSession (_sqla.py)
         code = after(code)
     tree = cst.parse_module(code)
-    trim = _Trim(module, twins, is_package, locate, converted or {}, routers)
+    trim = _Trim(module, twins, is_package, locate, converted or {}, routers,
+                 _legacy_params(source))
     trimmed = tree.visit(trim)
     for name, statement in (routers or {}).items():
         if statement is None or not is_router(statement):
@@ -125,10 +127,12 @@ class _Trim(cst.CSTTransformer):
         self, module: TwinModule, twins: Mapping[str, str], is_package: bool,
         locate: Callable[[str], str], converted: Mapping[str, frozenset[str]],
         routers: MutableMapping[str, cst.SimpleStatementLine | None] | None = None,
+        legacy_params: Mapping[str, list[str]] | None = None,
     ) -> None:
         super().__init__()
         self.module = module
         self.routers = routers if routers is not None else {}
+        self.legacy_params = legacy_params or {}
         self.twins = twins
         self.is_package = is_package
         self.locate = locate
@@ -217,7 +221,7 @@ class _Trim(cst.CSTTransformer):
         ``asyncify.compat.legacy_decorator``, so what they return becomes a response."""
         decorators = list(function.decorators)
         changed = False
-        injected = _injected(function)
+        injected = _injected(function, self.legacy_params.get(function.name.value))
         for index, decorator in enumerate(decorators[1:], 1):
             target = decorator.decorator
             if isinstance(target, cst.Name | cst.Attribute):
@@ -336,12 +340,26 @@ _FATAL = ("streaming", "stream_with_context", "send_file", "send_from_directory"
           "Response(")
 
 
-def _injected(function: cst.FunctionDef) -> list[str]:
+def _legacy_params(source: bytes) -> dict[str, list[str]]:
+    """The parameters of each module-level function of the legacy source, by name."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    return {
+        node.name: [a.arg for a in (*node.args.posonlyargs, *node.args.args,
+                                    *node.args.kwonlyargs)]
+        for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _injected(function: cst.FunctionDef, legacy: list[str] | None = None) -> list[str]:
     """The view's own parameters that its route does not fill: Flask passes a view only its
     URL variables, so a decorator between the route and the view supplies the others. The
-    route is the first decorator (``@bp.api_route("/x/{id}", ...)``); the parameters the
-    rewrite added (typed ``Query``/``Form`` ones, ``request: Request``) are annotated, the
-    view's own unannotated ones are its Flask parameters."""
+    route is the first decorator (``@bp.api_route("/x/{id}", ...)``). The view's own
+    parameters are ``legacy``'s (the legacy function's); without them, the unannotated ones
+    (the parameters the rewrite added, typed ``Query``/``Form`` ones and ``request:
+    Request``, are annotated)."""
     if not function.decorators:
         return []
     route = function.decorators[0].decorator
@@ -355,7 +373,8 @@ def _injected(function: cst.FunctionDef) -> list[str]:
 
     variables = set(compile_path(path)[2])  # the path parameters, as the route will read them
     return [p.name.value for p in function.params.params
-            if p.annotation is None and p.name.value not in variables]
+            if (p.name.value in legacy if legacy is not None else p.annotation is None)
+            and p.name.value not in variables]
 
 
 def _owner_name(decorator: cst.BaseExpression) -> str | None:
