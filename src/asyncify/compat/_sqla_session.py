@@ -3,9 +3,9 @@
 Flask-SQLAlchemy has no async mode; its ``db.session`` is a sync session scoped to the app
 context and removed at teardown (which rolls back what was not committed). A migrated
 endpoint takes ``session: AsyncSession = Depends(request_session)`` instead: one session per
-request, from an async engine built on the legacy app's own settings
-(``SQLALCHEMY_DATABASE_URI`` with the async driver of :func:`async_url`, and the pool options of
-``SQLALCHEMY_ENGINE_OPTIONS``), closed when the request ends (rolling back the same way).
+request, from an async engine built on the legacy app's own settings (the URL its
+Flask-SQLAlchemy engine uses, with the async driver of :func:`async_url`, and the pool options
+of ``SQLALCHEMY_ENGINE_OPTIONS``), closed when the request ends (rolling back the same way).
 Helpers that read ``db.session`` themselves call :func:`current_session`.
 
 An async engine's pool belongs to the event loop that opened its connections, so there is
@@ -44,7 +44,20 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in _POOL_OPTIONS}
 
 
-def _database_url(config: Mapping[str, Any]) -> str:
+def _database_url(config: Mapping[str, Any], legacy: Any = None) -> str:
+    """The legacy app's database URL: the one its Flask-SQLAlchemy engine was made with
+    (``legacy``: the app), which applied the extension's own rules (a relative SQLite path
+    is under ``app.instance_path``, MySQL gets ``charset=utf8mb4``); else the config's."""
+    extension = getattr(legacy, "extensions", {}).get("sqlalchemy")
+    if extension is not None:
+        try:
+            with legacy.app_context():
+                engine = extension.engine
+        except (KeyError, RuntimeError):  # no default bind
+            engine = None
+        if engine is not None:
+            rendered: str = engine.url.render_as_string(hide_password=False)
+            return rendered
     url = config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
         binds = config.get("SQLALCHEMY_BINDS") or {}
@@ -59,14 +72,15 @@ def _database_url(config: Mapping[str, Any]) -> str:
 async def _factory() -> async_sessionmaker[AsyncSession]:
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-    from ._flask import current_config
+    from ._flask import _legacy, current_config
     from ._sqla import async_url
 
     loop = asyncio.get_running_loop()
     factory = _factories.get(loop)
     if factory is None:
         config = current_config()
-        engine = create_async_engine(async_url(_database_url(config)), **engine_options(config))
+        url = _database_url(config, _legacy.get("app"))
+        engine = create_async_engine(async_url(url), **engine_options(config))
         factory = async_sessionmaker(engine, expire_on_commit=False)
         _factories[loop] = factory  # before any await: concurrent first requests share it
         closer = _dispose_at_shutdown(engine)

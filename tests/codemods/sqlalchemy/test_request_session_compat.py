@@ -129,3 +129,25 @@ def test_errors_say_what_to_do(legacy_app: Flask) -> None:
 
     with pytest.raises(RuntimeError, match="no SQLALCHEMY_DATABASE_URI"):
         asyncio.run(scenario())
+
+
+def test_the_url_is_the_one_flask_sqlalchemy_resolved(tmp_path: Path) -> None:
+    """Flask-SQLAlchemy opens a relative SQLite path under the app's instance folder (and
+    adds driver defaults); the async engine opens the same database, not one relative to
+    the working directory (the twin failed with ``no such table``)."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    from asyncify.compat._sqla_session import _database_url
+
+    legacy = Flask("notes_like", instance_path=str(tmp_path / "instance"))
+    legacy.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///data.db"
+    SQLAlchemy(legacy)
+    assert _database_url(legacy.config, legacy) == f"sqlite:///{tmp_path}/instance/data.db"
+    assert (tmp_path / "instance").is_dir()  # the extension made it, as for the legacy app
+    plain = Flask("no_extension")
+    plain.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://u:secret@h/db"
+    assert _database_url(plain.config, plain) == "postgresql://u:secret@h/db"
+    kept = Flask("password_kept")
+    kept.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg2://u:secret@h/db"
+    SQLAlchemy(kept)
+    assert _database_url(kept.config, kept) == "postgresql+psycopg2://u:secret@h/db"
