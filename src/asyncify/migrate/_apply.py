@@ -108,6 +108,9 @@ def migrate(
         applied = list(dict.fromkeys([*previous, *applied]))
     by_id = {e.id: e for e in endpoints}
     selected = [by_id[i] for i in applied if i in by_id]
+    # The package mirrors the top-level package of its first endpoint, from run to run;
+    # other top-level packages' modules nest in it (twin_name).
+    top = (selected or list(chosen))[0].view.partition(".")[0]
     result = Migration(root, package, selected)
 
     rules = [rule.id for rule in REGISTRY]
@@ -258,7 +261,14 @@ def _build(
     foreign = {m: found for m, found in foreign.items() if m in modules}
     owners = {f.owner for found in foreign.values() for f in found}
     homes = sorted({owner.rpartition(".")[0] for owner in owners})
-    twins = {m: twin_name(m, package) for m in [*modules, *homes]}
+    twins = {m: twin_name(m, package, top) for m in [*modules, *homes]}
+    clashes = sorted({t for t in twins.values() if list(twins.values()).count(t) > 1})
+    if clashes:
+        raise UsageError(
+            f"the twins of {', '.join(sorted(m for m, t in twins.items() if t in clashes))} "
+            f"would all be {', '.join(clashes)} (a module of {top!r} has the name of another "
+            "top-level package): rename one, or apply the endpoints of each package with "
+            "its own --package")
     # Top-level names each twin defines (its converted functions and the classes owning
     # converted methods, the routers of blueprints defined there): an import of one of them
     # must come from the twin.
@@ -275,7 +285,7 @@ def _build(
     for module_name, local in sorted(modules.items()):
         module = index.modules[module_name]
         legacy_rel = module.file.relpath
-        twin_rel = _twin_path(legacy_rel, top, package)
+        twin_rel = _twin_path(legacy_rel, module_name, twins[module_name], package)
         context = contexts[legacy_rel]
         narrowed = FileContext(
             module=context.module,
@@ -291,7 +301,7 @@ def _build(
         twin = TwinModule(module_name, twins[module_name], twin_rel, keep, local_handlers,
                           *_adopted_here(graph, adoption, module_name, twins),
                           frozenset(g for found in adoption.getters.values() for g in found),
-                          apps.get(module_name, frozenset()))
+                          apps.get(module_name, frozenset()), top)
         legacy_names = [*module.summary.functions, *module.summary.classes,
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
         source = module.file.path.read_bytes()
@@ -303,7 +313,8 @@ def _build(
                                     [n for n in legacy_names if "." not in n],
                                     module.file.is_package, graph.resolver.canonical,
                                     converted_by_module,
-                                    request_session_pass(local_handlers, related, top), made)
+                                    request_session_pass(local_handlers, related,
+                                                         module_name.partition(".")[0]), made)
         except ValueError as exc:
             outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue
@@ -319,7 +330,7 @@ def _build(
         if home in modules:
             continue  # its own twin (converted views or helpers) defines the router
         module = index.modules[home]
-        twin_rel = _twin_path(module.file.relpath, top, package)
+        twin_rel = _twin_path(module.file.relpath, home, twins[home], package)
         defined = dict.fromkeys([*module.summary.functions, *module.summary.classes,
                                  *(b[0] for b in module.summary.body.bindings)])
         here_routers = [(owner.rpartition(".")[2], statement)
@@ -327,7 +338,8 @@ def _build(
                         if owner.rpartition(".")[0] == home]
         if not here_routers:
             continue  # a views twin failed: said there
-        tree = tidy(router_twin(home, here_routers, defined), {top, package})
+        tree = tidy(router_twin(home, here_routers, defined),
+                    {top, home.partition(".")[0], package})
         note = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
             f"# Async twin of {home}, written by `asyncify apply` (re-run it; do not edit).",
             "# It holds only the routers of the blueprints the module defines; everything else "
@@ -371,16 +383,18 @@ def _free(names: Sequence[str], taken: set[str]) -> str:
                      "name left for its entry point")
 
 
-def _twin_path(relpath: str, top: str, package: str) -> str:
-    """Where the twin of the legacy file ``relpath`` goes: the same path under ``package``
-    instead of the top-level package ``top``; a top-level module (``app.py``, a
-    single-module app) becomes the package itself (``app_async/__init__.py``), as
-    ``twin_name`` names it."""
+def _twin_path(relpath: str, module: str, twin: str, package: str) -> str:
+    """Where the twin ``twin`` of the legacy ``module`` (file ``relpath``) goes: its module
+    path, beside the legacy top-level package (``src/shop/views.py`` →
+    ``src/shop_async/views.py``). The twin package itself is a package: a single-module
+    app's twin (``app.py`` → ``app``'s twin ``app_async``) is ``app_async/__init__.py``."""
     parts = relpath.split("/")
-    if top not in parts[:-1] and parts[-1] == f"{top}.py":
-        return "/".join([*parts[:-1], package, "__init__.py"])
-    index = parts.index(top)
-    return "/".join([*parts[:index], package, *parts[index + 1:]])
+    is_init = parts[-1] == "__init__.py"
+    prefix = parts[:len(parts) - len(module.split(".")) - is_init]
+    names = twin.split(".")
+    if is_init or twin == package:
+        return "/".join([*prefix, *names, "__init__.py"])
+    return "/".join([*prefix, *names[:-1], f"{names[-1]}.py"])
 
 
 def _package_inits(root: Path, package: str, paths: list[str]) -> list[str]:

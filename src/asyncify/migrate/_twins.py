@@ -48,11 +48,19 @@ class TwinModule:
     # app`` then ``@app.route``): the entry points route those handlers (``app_routes``), so
     # their twins lose these decorators (re-registering on the legacy app would fail).
     unrouted: frozenset[str] = frozenset()
+    # The top-level package the twin package mirrors (``twin_name``); "" for the module's own.
+    top: str = ""
 
 
-def twin_name(module: str, package: str) -> str:
-    _, dot, rest = module.partition(".")
-    return f"{package}{dot}{rest}"
+def twin_name(module: str, package: str, top: str | None = None) -> str:
+    """The twin module of the legacy ``module``: the same path under ``package`` for a
+    module of the top-level package ``top`` (``shop.views`` → ``shop_async.views``; any
+    module when ``top`` is not given); a module of another top-level package nests under
+    ``package`` with its full name (``lib.http`` → ``shop_async.lib.http``)."""
+    head, dot, rest = module.partition(".")
+    if top is None or head == top:
+        return f"{package}{dot}{rest}"
+    return f"{package}.{module}"
 
 
 def build_twin(
@@ -293,7 +301,9 @@ class _Trim(cst.CSTTransformer):
             name = dotted(alias.name) or ""
             full = f"{base}.{name}"
             if full in self.twins:  # a module with a twin
-                target = twin_name(base, self._package()) if base else self._package()
+                target = (self.twins.get(base) or twin_name(base, self._package(),
+                                                             self.module.top or None)
+                          if base else self._package())
             else:
                 home = self.locate(full)
                 module, _, leaf = home.rpartition(".")
@@ -326,7 +336,9 @@ class _Trim(cst.CSTTransformer):
         name = dotted(node.module) if node.module is not None else ""
         if not node.relative:
             top = (name or "").partition(".")[0]
-            return name if top == self.module.legacy.partition(".")[0] else None
+            tops = {self.module.legacy.partition(".")[0]} | {
+                m.partition(".")[0] for m in self.twins}
+            return name if top in tops else None
         parts = self.module.legacy.split(".")
         keep = len(parts) - len(node.relative) + (1 if self.is_package else 0)
         base = ".".join(parts[: max(keep, 0)])
