@@ -67,6 +67,25 @@ def project(root: Path, source: str, relpath: str = "proj/app.py") -> Path:
     return root
 
 
+def served_side_by_side(root: Path, logs: Path, legacy_module: str, entry: str,
+                        paths: tuple[str, ...]) -> list[tuple[str, httpx.Response, httpx.Response]]:
+    """The legacy app (gunicorn) and the combined app (uvicorn) serving ``root``: each path's
+    answers, legacy then migrated, whose status and bytes must be the same."""
+    legacy = verify.start_app(verify.AppSpec.parse(f"wsgi:{legacy_module}:app"), app_dir=root,
+                              env={}, log_dir=logs, name="legacy")
+    migrated = verify.start_app(verify.AppSpec.parse(f"asgi:{entry}:app"), app_dir=root,
+                                env={}, log_dir=logs, name="migrated")
+    answers = []
+    with legacy, migrated, httpx.Client(timeout=10) as http:
+        legacy.wait_ready("/ping")
+        migrated.wait_ready("/ping")
+        for path in paths:
+            old, new = http.get(legacy.url + path), http.get(migrated.url + path)
+            assert (new.status_code, new.content) == (old.status_code, old.content), path
+            answers.append((path, old, new))
+    return answers
+
+
 def test_module_level_app_routes_are_migrated(tmp_path: Path) -> None:
     root = project(tmp_path / "p", MODULE_APP)
     applied = runner.invoke(app, ["apply", "proj.app.ping", "proj.app.item", "--root",
@@ -76,18 +95,11 @@ def test_module_level_app_routes_are_migrated(tmp_path: Path) -> None:
     assert "from proj.app import app as legacy_app" in main
     assert ('app_routes.add_api_route(\n    "/items/{item_id:int}", flask_view(proj_async_app'
             ".item)") in main
-    legacy = verify.start_app(verify.AppSpec.parse("wsgi:proj.app:app"), app_dir=root, env={},
-                              log_dir=tmp_path, name="legacy")
-    migrated = verify.start_app(verify.AppSpec.parse("asgi:proj_async.main:app"), app_dir=root,
-                                env={}, log_dir=tmp_path, name="migrated")
-    with legacy, migrated, httpx.Client(timeout=10) as http:
-        legacy.wait_ready("/ping")
-        migrated.wait_ready("/ping")
-        for path in ("/ping", "/ping?q=x", "/items/3", "/items/x"):
-            old, new = http.get(legacy.url + path), http.get(migrated.url + path)
-            assert (new.status_code, new.content) == (old.status_code, old.content), path
-            assert new.headers.get("x-item") == old.headers.get("x-item"), path
-            assert new.headers["content-type"] == old.headers["content-type"], path
+    answers = served_side_by_side(root, tmp_path, "proj.app", "proj_async.main",
+                                  ("/ping", "/ping?q=x", "/items/3", "/items/x"))
+    for path, old, new in answers:
+        assert new.headers.get("x-item") == old.headers.get("x-item"), path
+        assert new.headers["content-type"] == old.headers["content-type"], path
 
 
 def test_a_single_module_app_gets_a_twin_package(tmp_path: Path) -> None:
@@ -106,16 +118,7 @@ def test_a_single_module_app_gets_a_twin_package(tmp_path: Path) -> None:
     assert '@app.api_route("/ping", methods=["GET", "HEAD"], name="ping")' in twin
     assert (root / "app_async" / "main.py").is_file()
     assert (root / "app.py").read_text() == source
-    legacy = verify.start_app(verify.AppSpec.parse("wsgi:app:app"), app_dir=root, env={},
-                              log_dir=tmp_path, name="legacy")
-    migrated = verify.start_app(verify.AppSpec.parse("asgi:app_async.main:app"), app_dir=root,
-                                env={}, log_dir=tmp_path, name="migrated")
-    with legacy, migrated, httpx.Client(timeout=10) as http:
-        legacy.wait_ready("/ping")
-        migrated.wait_ready("/ping")
-        for path in ("/ping?q=x", "/items/3"):
-            old, new = http.get(legacy.url + path), http.get(migrated.url + path)
-            assert (new.status_code, new.content) == (old.status_code, old.content), path
+    served_side_by_side(root, tmp_path, "app", "app_async.main", ("/ping?q=x", "/items/3"))
 
 
 def test_a_closure_in_the_factory_is_refused(tmp_path: Path) -> None:
