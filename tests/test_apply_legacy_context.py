@@ -224,3 +224,36 @@ def test_a_blueprint_with_app_wide_error_handlers_still_gets_a_router(tmp_path: 
     assert [legacy[0] for legacy, _ in answers] == [200, 404, 404]
     for legacy, migrated in answers:
         assert migrated == legacy
+
+
+def test_a_handler_whose_io_is_not_converted_is_reported(tmp_path: Path) -> None:
+    """A cursor on a connection a legacy hook keeps in ``g``: the index sees
+    ``cur.execute`` (so ``plan`` says "convert") but no rule can convert it. The twin keeps
+    the view sync — served in a worker thread inside the legacy request context, as before —
+    and the report says so and why, instead of nothing."""
+    _legacy_repo(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/views.py": '''import psycopg2
+from flask import Flask, g, jsonify
+
+app = Flask(__name__)
+
+
+@app.before_request
+def open_db():
+    g.db = psycopg2.connect("host=127.0.0.1 user=postgres dbname=test")
+
+
+@app.route("/n")
+def n():
+    with g.db.cursor() as cur:
+        cur.execute("select 1")
+        return jsonify(n=cur.fetchone()[0])
+''',
+    })
+    applied = runner.invoke(app, ["apply", "svc.views.n", "--root", str(tmp_path)])
+    assert applied.exit_code == 1, applied.output  # a diff to write
+    assert ("svc_async/views.py:14: n stays sync, served in a worker thread: cur.execute "
+            "(legacy line 15) is not converted (its receiver's type is not known)"
+            ) in applied.output
+    assert "+def n():" in applied.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,6 +319,11 @@ def _build(
         except ValueError as exc:
             outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue
+        todos += _sync_handlers(graph, new, [
+            h for h in handlers if h in functions and functions[h].module.name == module_name
+            and not functions[h].summary.is_async
+            and functions[h].summary.qualname not in narrowed.make_async
+            and functions[h].summary.qualname not in narrowed.blocked])
         outcomes.append(_outcome(root, twin_rel, new, todos))
         staying.update(f"{module_name}.{name}" for name in left)
         for found in here:
@@ -347,6 +353,30 @@ def _build(
             "# is legacy code (the legacy app registers the blueprint and imports its views).")]
         outcomes.append(_outcome(root, twin_rel, tree.with_changes(header=note).bytes, []))
     return outcomes, staying, twins, registering
+
+
+def _sync_handlers(graph: CallGraph, twin: bytes, names: Sequence[str]) -> list[str]:
+    """Report lines for handlers that stay ``def`` in the twin though they do I/O no rule
+    converted (a cursor on a connection kept in Flask's ``g``, a driver call whose receiver
+    the index cannot type): they are served in a worker thread, as before, and ``plan``'s
+    "convert" did not happen. (Handlers held back for a known reason carry an ASY901
+    marker already.)"""
+    lines = twin.decode("utf-8", "replace").splitlines()
+    found = []
+    for name in names:
+        sites = [s for s in graph.sites.get(name, ()) if s.operation.io]
+        if not sites:
+            continue
+        short = graph.functions[name].summary.qualname.rpartition(".")[2]
+        line = next((n for n, text in enumerate(lines, 1)
+                     if re.match(rf"\s*def {re.escape(short)}\(", text)), 0)
+        site = sites[0]
+        why = " (its receiver's type is not known)" if site.confidence == "heuristic" else ""
+        found.append(f"{line}: {short} stays sync, served in a worker thread: "
+                     f"{site.target} (legacy line {site.line}) is not converted{why}; "
+                     "make its I/O visible to asyncify (a connection from a function, not "
+                     "Flask's g) or convert it by hand")
+    return found
 
 
 def _is_async(graph: CallGraph, contexts: Mapping[str, FileContext], name: str) -> bool:
