@@ -47,6 +47,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from ._http import requests_headers
 from ._retry import RetryTransport
 from ._transport import new_transport
 
@@ -142,7 +143,7 @@ class RequestsAsyncClient(httpx.AsyncClient):
         if isinstance(given, Mapping) and any(v is None for v in given.values()):
             # requests: a None value removes the header, the session's too.
             dropped = [k for k, v in given.items() if v is None]
-            kwargs["headers"] = {k: v for k, v in given.items() if v is not None}
+            kwargs["headers"] = requests_headers(given)
         body = kwargs.pop("json", None)
         if body is not None and not kwargs.get("data") and kwargs.get("content") is None:
             # requests' bytes: json.dumps defaults (ASCII escapes, ", " and ": "), no NaN.
@@ -345,7 +346,7 @@ def _hook_response_class() -> type:
             elif name == "encoding":
                 value = get_encoding_from_headers(self._httpx.headers)  # type: ignore[arg-type]
             elif name == "request":
-                value = _hook_request_class()(self._httpx.request)
+                value = _request_class()(self._httpx.request)
             else:
                 raise AttributeError(name)
             setattr(self, name, value)
@@ -355,13 +356,14 @@ def _hook_response_class() -> type:
 
 
 @functools.cache
-def _hook_request_class() -> type:
+def _request_class() -> type:
     import requests
     from requests.hooks import default_hooks
 
     class HookRequest(requests.PreparedRequest):
-        """:func:`_prepared_request`'s ``PreparedRequest``: method and URL at once, the
-        rest on first read."""
+        """The ``PreparedRequest`` the legacy code sees for an httpx request (``request``
+        of :func:`requests_response` and of hook responses): method and URL at once,
+        headers (requests' case-insensitive dict) and the rest on first read."""
 
         def __init__(self, request: httpx.Request) -> None:  # not requests': see above
             self._httpx = request
@@ -395,15 +397,5 @@ def requests_response(response: httpx.Response) -> Any:
     legacy.url = str(response.url)
     legacy.reason = response.reason_phrase
     legacy._content = response.content
-    legacy.request = _prepared_request(response.request)
+    legacy.request = _request_class()(response.request)
     return legacy
-
-
-def _prepared_request(request: httpx.Request) -> Any:
-    import requests
-
-    prepared = requests.PreparedRequest()
-    prepared.method = request.method
-    prepared.url = str(request.url)
-    prepared.headers = requests.structures.CaseInsensitiveDict(dict(request.headers.items()))
-    return prepared

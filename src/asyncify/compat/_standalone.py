@@ -48,10 +48,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from ._lifespan import serving_lifespan
     from ._transport import new_client
 
-    async with new_client() as client:
-        set_http_client(client)
-        async with serving_lifespan(app):
-            yield
+    set_http_client(new_client())  # made at startup; serving_lifespan closes it
+    async with serving_lifespan(app):
+        yield
 
 
 def _legacy_handler(legacy: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,9 +119,10 @@ def migrate(
     handlers = {q for e in selected for q in e.handlers.values()}
     related = relationships(m.file.path for m in graph.resolver.index.modules.values())
     decision = _decide(graph, files, rules, handlers)
-    foreign = _foreign(graph, selected)
+    source = _reader(graph)
+    foreign = _foreign(graph, selected, source)
     outcomes, staying, twins, registering = _build(root, graph, rules, handlers, decision,
-                                                   package, top, related, *foreign)
+                                                   package, top, related, source, *foreign)
     if staying:
         # Handlers that stay on the legacy app (a streamed response...) do not hold back the
         # adoption of a client the other twins use.
@@ -129,7 +130,8 @@ def migrate(
         if again.adoption.classes > decision.adoption.classes:
             decision = again
             outcomes, staying, twins, registering = _build(
-                root, graph, rules, handlers, decision, package, top, related, *foreign)
+                root, graph, rules, handlers, decision, package, top, related, source,
+                *foreign)
     result.outcomes.extend(outcomes)
     for init in _package_inits(root, package, [o.path for o in result.outcomes]):
         result.outcomes.append(_outcome(root, init, b"", []))
@@ -209,22 +211,31 @@ def _decide(graph: CallGraph, files: list[str], rules: list[str],
         adoption = adoption.without(failed)
 
 
+def _reader(graph: CallGraph) -> Callable[[str], bytes | None]:
+    """A legacy module's bytes by module name, each file read once per run (the foreign
+    blueprint checks ask once per endpoint; the twins are built from the same bytes)."""
+    modules = graph.resolver.index.modules
+
+    @functools.cache
+    def source(module: str) -> bytes | None:
+        found = modules.get(module)
+        return found.file.path.read_bytes() if found is not None else None
+
+    return source
+
+
 def _foreign(graph: CallGraph, selected: Sequence[Endpoint],
+             source: Callable[[str], bytes | None],
              ) -> tuple[dict[str, list[Foreign]], dict[str, frozenset[str]]]:
     """The blueprints the selected views are declared on that other modules define, and
     the names of the apps views modules import to declare routes on (``_owners``).
 
     :raises UsageError: one the twins could not route (see :func:`foreign_owners`).
     """
-    functions, modules = graph.functions, graph.resolver.index.modules
+    functions = graph.functions
 
     def handler_modules(endpoint: Endpoint) -> set[str]:
         return {functions[h].module.name for h in endpoint.handlers.values() if h in functions}
-
-    @functools.cache
-    def source(module: str) -> bytes | None:  # asked once per endpoint: read once
-        found = modules.get(module)
-        return found.file.path.read_bytes() if found is not None else None
 
     try:
         return foreign_owners(selected, handler_modules, source, graph.resolver.canonical), \
@@ -235,8 +246,8 @@ def _foreign(graph: CallGraph, selected: Sequence[Endpoint],
 
 def _build(
     root: Path, graph: CallGraph, rules: list[str], handlers: set[str], decision: _Decision,
-    package: str, top: str, related: Any, foreign: Mapping[str, list[Foreign]],
-    apps: Mapping[str, frozenset[str]],
+    package: str, top: str, related: Any, read: Callable[[str], bytes | None],
+    foreign: Mapping[str, list[Foreign]], apps: Mapping[str, frozenset[str]],
 ) -> tuple[list[Outcome], set[str], dict[str, str], dict[str, str]]:
     """The twin modules (outcomes), the handlers that stay on the legacy app, the twin
     module of each legacy module, and the twin modules whose views register on a router
@@ -305,7 +316,8 @@ def _build(
                           apps.get(module_name, frozenset()), top)
         legacy_names = [*module.summary.functions, *module.summary.classes,
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
-        source = module.file.path.read_bytes()
+        source = read(module_name)
+        assert source is not None  # an indexed module
         here = foreign.get(module_name, [])
         made: dict[str, cst.SimpleStatementLine | None] = {f.local: None for f in here}
         try:
@@ -315,7 +327,9 @@ def _build(
                                     module.file.is_package, graph.resolver.canonical,
                                     converted_by_module,
                                     request_session_pass(local_handlers, related,
-                                                         module_name.partition(".")[0]), made)
+                                                         module_name.partition(".")[0]), made,
+                                    {name: [p for p, _ in f.params]
+                                     for name, f in module.summary.functions.items()})
         except ValueError as exc:
             outcomes.append(Outcome(twin_rel, "failed", str(exc)))
             continue

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from ..codemods._rule import dotted
+from ..codemods._rule import bound_name, dotted
 
 LINE = 100
 _INDENT = "    "
@@ -96,12 +96,6 @@ def _alias_text(alias: cst.ImportAlias) -> str:
     return name
 
 
-def _bound(alias: cst.ImportAlias) -> str:
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return (dotted(alias.name) or "").partition(".")[0]
-
-
 def _render_from(module: str, members: list[str]) -> str:
     line = f"from {module} import {', '.join(members)}"
     if len(line) <= LINE:
@@ -139,14 +133,14 @@ def _sort_imports(
             continue
         if isinstance(small, cst.Import):
             for alias in small.names:
-                if _bound(alias) in used.names:
+                if bound_name(alias) in used.names:
                     straight.add((dotted(alias.name) or "", _alias_text(alias)))
         elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
             name = "." * len(small.relative) + (dotted(small.module) or "" if small.module
                                                is not None else "")
             chosen = members.setdefault(name, set())
             for alias in small.names:
-                if name == "__future__" or _bound(alias) in used.names:
+                if name == "__future__" or bound_name(alias) in used.names:
                     chosen.add(_alias_text(alias))
         else:
             kept.append(("", statement))
@@ -155,7 +149,7 @@ def _sort_imports(
         sections.setdefault(_section(name, first_party), []).append(
             (0, name.lower(), f"import {text}"))
     home, exported = reexport
-    bound = {_bound(alias) for statement in block
+    bound = {bound_name(alias) for statement in block
              if isinstance(statement, cst.SimpleStatementLine) for small in statement.body
              if isinstance(small, cst.Import | cst.ImportFrom)
              and not isinstance(small.names, cst.ImportStar) for alias in small.names}

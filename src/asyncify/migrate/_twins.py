@@ -11,7 +11,6 @@ module when there is one, else to the legacy module (absolute, since the package
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -75,13 +74,16 @@ def build_twin(
     converted: Mapping[str, frozenset[str]] | None = None,
     after: Callable[[bytes], bytes] | None = None,
     routers: MutableMapping[str, cst.SimpleStatementLine | None] | None = None,
+    legacy_params: Mapping[str, list[str]] | None = None,
 ) -> tuple[bytes, list[str], dict[str, str]]:
     """The twin's source, the TODO lines the rules left (``line: RULE: why``), and the
     handlers that stay on the legacy app (name → why).
 
     ``routers``: the local names of blueprints defined in another module, whose definitions
     ``source`` ends with (``_owners.with_blueprints``); their converted statements are taken
-    out of the twin into it (the twin imports them from the defining module's twin)."""
+    out of the twin into it (the twin imports them from the defining module's twin).
+    ``legacy_params``: the parameters of the legacy module's functions, by name (the
+    index's summaries have them)."""
     outcome = transform(module.relpath, source, rules, context)
     if outcome.status == "failed":
         raise ValueError(outcome.reason)
@@ -89,8 +91,7 @@ def build_twin(
     if after is not None:  # e.g. db.session → the request's AsyncSession (_sqla.py)
         code = after(code)
     tree = cst.parse_module(code)
-    trim = _Trim(module, twins, is_package, locate, converted or {}, routers,
-                 _legacy_params(source))
+    trim = _Trim(module, twins, is_package, locate, converted or {}, routers, legacy_params)
     trimmed = tree.visit(trim)
     for name, statement in (routers or {}).items():
         if statement is None or not is_router(statement):
@@ -350,19 +351,6 @@ class _Trim(cst.CSTTransformer):
 # inside the legacy request context.)
 _FATAL = ("streaming", "stream_with_context", "send_file", "send_from_directory",
           "Response(")
-
-
-def _legacy_params(source: bytes) -> dict[str, list[str]]:
-    """The parameters of each module-level function of the legacy source, by name."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
-    return {
-        node.name: [a.arg for a in (*node.args.posonlyargs, *node.args.args,
-                                    *node.args.kwonlyargs)]
-        for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
 
 
 def _injected(function: cst.FunctionDef, legacy: list[str] | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from flask import Flask
 
 from asyncify import api
 from asyncify.codemods import FileContext, transform
-from asyncify.codemods.flask_fastapi._callers import flask_side
+from asyncify.codemods.flask_fastapi._callers import project_side
 
 RULES = ["ASY101", "ASY102", "ASY103", "ASY104"]  # the flask-to-fastapi recipe
 
@@ -38,6 +38,12 @@ FUNCTION = (
 )
 ERROR = "def error(message, code):\n    return jsonify(error=message), code\n"
 IMPORTS = "from flask import jsonify, make_response, request\n\n\n"
+
+
+def flask_side(root: Path, sources: dict[str, bytes]) -> dict[str, frozenset[str]]:
+    """The functions (qualnames) of each file that stay with the legacy app."""
+    return {k: side.functions for k, side in project_side(root, sources).items()
+            if side.functions}
 
 
 def _run(source: str, side: set[str]) -> tuple[str, list[str]]:

@@ -123,14 +123,6 @@ _REGISTERING = _SERVING_DECORATORS | {"add_url_rule", "register_error_handler",
                                       "url_defaults"}
 
 
-def flask_side(root: Path, sources: Mapping[str, bytes]) -> dict[str, frozenset[str]]:
-    """Per file (path relative to ``root``) of ``sources``: the functions (qualnames) that
-    stay with the legacy app, see the module docstring. The project's other files are read
-    from disk."""
-    return {k: side.functions for k, side in project_side(root, sources).items()
-            if side.functions}
-
-
 def project_side(root: Path, sources: Mapping[str, bytes]) -> dict[str, Side]:
     """Per file of ``sources`` that has anything kept: its :class:`Side`."""
     trees: dict[str, ast.Module] = {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .._engine import Pass
-from .._rule import UsedNames, dotted
+from .._rule import UsedNames, bound_name, dotted
 from ._legacy import (
     flask_served,
     kept_message,
@@ -152,7 +152,7 @@ def _owners(f: FileFacts, module: cst.Module, project: Mapping[str, str],
                 module_name = dotted(small.module) if small.module else None
                 if module_name and module_name.split(".")[0] in ("flask", "werkzeug"):
                     for alias in small.names:
-                        f.local[_local(alias)] = f"{module_name}.{dotted(alias.name)}"
+                        f.local[bound_name(alias)] = f"{module_name}.{dotted(alias.name)}"
             elif isinstance(small, cst.Import):
                 for alias in small.names:
                     full = dotted(alias.name) or ""
@@ -366,8 +366,8 @@ def prune_imports(p: Pass, module: cst.Module) -> cst.Module:
         first = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
         if isinstance(first, cst.ImportFrom) and not isinstance(first.names, cst.ImportStar):
             kept = [a for a in first.names
-                    if not (f.local.get(_local(a)) in REPLACED
-                            and (_local(a) not in used or _local(a) in twins))]
+                    if not (f.local.get(bound_name(a)) in REPLACED
+                            and (bound_name(a) not in used or bound_name(a) in twins))]
             if not kept:
                 continue
             if len(kept) != len(first.names):
@@ -392,12 +392,6 @@ def _used_names(f: FileFacts, module: cst.Module) -> set[str]:
             found = f.used[id(statement)] = (statement, frozenset(visitor.names))
         used |= found[1]
     return used
-
-
-def _local(alias: cst.ImportAlias) -> str:
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return dotted(alias.name) or ""
 
 
 def _smalls(statement: cst.CSTNode) -> tuple[cst.BaseSmallStatement, ...]:

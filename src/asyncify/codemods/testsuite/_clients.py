@@ -120,7 +120,6 @@ class _Body(cst.CSTVisitor):
 
     def __init__(self, function: Function) -> None:
         self.f = function
-        self.depth = 0
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return node is self.f.node

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .._rule import UsedNames, dotted
+from .._rule import UsedNames, bound_name, dotted
 
 _COMMENT = ("# Flask-Testing's set-up (asyncify ASY709): the legacy app, a client of the "
             "migrated app, a test request context.")
@@ -70,13 +70,6 @@ def setup_steps(body: cst.BaseSuite, client: cst.BaseExpression) -> cst.BaseSuit
     return body.with_changes(body=statements)
 
 
-def _bound(alias: cst.ImportAlias) -> str:
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    # ``import flask_testing.utils`` binds ``flask_testing``
-    return (dotted(alias.name) or "").partition(".")[0]
-
-
 def _flask_testing(statement: cst.BaseStatement) -> cst.Import | cst.ImportFrom | None:
     if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
         return None
@@ -101,7 +94,7 @@ def unused_imports_removed(module: cst.Module) -> cst.Module:
         if node is not None:
             names = node.names
             assert not isinstance(names, cst.ImportStar)
-            kept = [a for a in names if _bound(a) in uses.names]
+            kept = [a for a in names if bound_name(a) in uses.names]
             if not kept:
                 assert isinstance(statement, cst.SimpleStatementLine)
                 carried += [line for line in statement.leading_lines if line.comment]
