@@ -126,7 +126,6 @@ class RequestsAsyncClient(httpx.AsyncClient):
         from requests.models import PreparedRequest
         from requests.sessions import merge_setting
 
-        prepared = PreparedRequest()
         request_params, session_params = _plain(params), _plain(self.requests_params)
         if type(request_params) is dict and type(session_params) is dict:
             # merge_setting's result for two dicts, without its ABC checks (hot path).
@@ -134,10 +133,12 @@ class RequestsAsyncClient(httpx.AsyncClient):
                            if v is not None}
         else:
             merged = merge_setting(request_params, session_params)
-        prepared.url = _prepared_url(str(url), merged)
-        if prepared.url is None:
-            prepared.prepare_url(str(url), merged)
-        assert prepared.url is not None
+        url_text = _prepared_url(str(url), merged)
+        if url_text is None:
+            prepared_url = PreparedRequest()
+            prepared_url.prepare_url(str(url), merged)
+            assert prepared_url.url is not None
+            url_text = prepared_url.url
         given = kwargs.get("headers")
         dropped: list[Any] = []
         if isinstance(given, Mapping) and any(v is None for v in given.values()):
@@ -147,6 +148,7 @@ class RequestsAsyncClient(httpx.AsyncClient):
         body = kwargs.pop("json", None)
         if body is not None and not kwargs.get("data") and kwargs.get("content") is None:
             # requests' bytes: json.dumps defaults (ASCII escapes, ", " and ": "), no NaN.
+            prepared = PreparedRequest()
             prepared.prepare_headers(None)
             prepared.prepare_body(None, None, body)
             headers = httpx.Headers(kwargs.get("headers"))
@@ -155,7 +157,7 @@ class RequestsAsyncClient(httpx.AsyncClient):
             kwargs["headers"], kwargs["content"] = headers, prepared.body
         elif body is not None:
             kwargs["json"] = body
-        request = super().build_request(method, prepared.url, **kwargs)
+        request = super().build_request(method, url_text, **kwargs)
         for name in dropped:
             request.headers.pop(name, None)
         return request

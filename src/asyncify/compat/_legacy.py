@@ -15,32 +15,24 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import io
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
+from flask.globals import _cv_request
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._flask import as_werkzeug, flask_response, from_werkzeug, set_flask_app
+from ._flask_context import Hooks, LeanRequestContext, preprocess_request, process_response
+from ._flask_context import _sentinel as _SENTINEL
 
 if TYPE_CHECKING:
     from ..rollout import Rollout
-
-
-def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
-    """The WSGI environ the legacy app would get for this request through the a2wsgi mount
-    (the same function builds it), with the body already read."""
-    from a2wsgi.wsgi import build_environ
-
-    environ: dict[str, Any] = dict(build_environ(scope, io.BytesIO(body)))  # type: ignore[arg-type]
-    if body and "CONTENT_LENGTH" not in environ:
-        environ["CONTENT_LENGTH"] = str(len(body))  # a chunked body, read whole
-    return environ
 
 
 # Paths whose "migrated or not" LegacyContext remembers (then it starts again).
@@ -53,34 +45,39 @@ def _qualified(function: Any) -> str:
 
 def _before(legacy: Any) -> Any:
     """The legacy ``before_request`` hooks; a response if one of them answered."""
-    rv = legacy.preprocess_request()
-    return None if rv is None else legacy.process_response(legacy.make_response(rv))
+    rv = preprocess_request(legacy)
+    return None if rv is None else process_response(legacy, legacy.make_response(rv))
 
 
 def _after(legacy: Any, status: int, headers: list[tuple[bytes, bytes]]) -> tuple[int, Any]:
     """The legacy ``after_request`` hooks, run on the response's status and headers."""
+    from werkzeug.datastructures import Headers
     from werkzeug.wrappers import Response as WerkzeugResponse
 
-    response = WerkzeugResponse(status=status)
-    response.headers.clear()
-    for key, value in headers:
-        response.headers.add(key.decode("latin-1"), value.decode("latin-1"))
+    given = Headers([(key.decode("latin-1"), value.decode("latin-1")) for key, value in headers])
+    typed = "content-type" in given
+    response = WerkzeugResponse(status=status, headers=given)
+    if not typed:  # the headers are exactly the response's: no default Content-Type
+        del response.headers["Content-Type"]
     if not _finalized():
-        response = legacy.process_response(response)
+        response = process_response(legacy, response)
     return response.status_code, [
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
     ]
 
 
-# Set in the request's WSGI environ once Flask has run the after_request hooks itself
-# (its 500 path finalises the response): they must not run a second time.
-_FINALIZED = "asyncify.after_request_done"
+# Set on the request context, to the exception, once Flask's 500 path has handled it: that
+# finalises the response (the after_request hooks must not run a second time), and the
+# teardown functions get the exception, as when Flask serves the request.
+_FINALIZED = "_asyncify_unhandled"
+
+
+def _unhandled() -> BaseException | None:
+    return getattr(_cv_request.get(), _FINALIZED, None)
 
 
 def _finalized() -> bool:
-    import flask
-
-    return bool(flask.request.environ.get(_FINALIZED))
+    return _unhandled() is not None
 
 
 def _handle(legacy: Any, error: BaseException) -> Any:
@@ -93,10 +90,8 @@ def _handle(legacy: Any, error: BaseException) -> Any:
             rv = legacy.handle_user_exception(raised)
         except Exception as unhandled:
             # Flask's 500 for the rest; handle_exception finalises the response.
-            import flask
-
             response = legacy.handle_exception(unhandled)
-            flask.request.environ[_FINALIZED] = True
+            setattr(_cv_request.get(), _FINALIZED, unhandled)
             return response
     return legacy.make_response(rv)
 
@@ -112,7 +107,7 @@ def legacy_error_response(legacy: Any, error: BaseException) -> Response:
 def _on_error(legacy: Any, error: BaseException) -> Response:
     """:func:`legacy_error_response` then the legacy ``after_request`` hooks."""
     response = _handle(legacy, error)
-    return from_werkzeug(response if _finalized() else legacy.process_response(response))
+    return from_werkzeug(response if _finalized() else process_response(legacy, response))
 
 
 class LegacyContext:
@@ -130,6 +125,7 @@ class LegacyContext:
         self.routes = None if routes is None else list(routes)  # None: every request
         self.inline_hooks = frozenset(inline_hooks)
         self._inline: bool | None = None
+        self._hooks: Hooks | None = None
         self._paths: dict[tuple[str, str], bool] = {}
 
     def _hooks_inline(self) -> bool:
@@ -169,15 +165,16 @@ class LegacyContext:
             await self.app(scope, receive, send)
             return
         legacy = self.legacy
-        request = Request(scope, receive)
-        body = await request.body()
+        body = await _body(receive)
 
         async def replay() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
-        context = legacy.request_context(_environ(scope, body))
-        context.push()
         inline = self._hooks_inline()
+        if self._hooks is None:  # read once, as _hooks_inline
+            self._hooks = Hooks.of(legacy)
+        context = LeanRequestContext(legacy, scope, body, self._hooks)
+        context.push()
         try:
             early = _before(legacy) if inline else await run_in_threadpool(_before, legacy)
             if early is not None:
@@ -203,7 +200,20 @@ class LegacyContext:
                 response = await run_in_threadpool(_on_error, legacy, exc)
                 await response(scope, replay, send)
         finally:
-            context.pop()
+            context.pop(getattr(context, _FINALIZED, _SENTINEL))
+
+
+async def _body(receive: Receive) -> bytes:
+    """The whole request body, as Starlette's ``Request.body()`` reads it."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 def _own_context(wsgi: Any) -> Any:
@@ -303,6 +313,46 @@ def legacy_decorator(decorator: Callable[[Any], Any], *,
     return apply
 
 
+def _plain(router: APIRouter) -> bool:
+    """Whether ``router`` holds nothing but its routes: every one a plain ``APIRoute`` whose
+    settings (the router's own merged in) the route itself carries, no nested routers,
+    mounts or event handlers, a path prefix without parameters."""
+    from fastapi.routing import APIRoute
+
+    return (all(type(route) is APIRoute for route in router.routes)
+            and not router.on_startup and not router.on_shutdown
+            and type(router.lifespan_context) is type(APIRouter().lifespan_context)
+            and router.max_body_size is None and not router.form_limits
+            and not getattr(router, "_low_priority_routes", None)
+            and not getattr(router, "_frontend_routes", None))
+
+
+# What APIRouter.add_api_route takes that an APIRoute keeps under the same name.
+_ROUTE_OPTIONS = ("response_model", "status_code", "tags", "dependencies", "summary",
+                  "description", "response_description", "responses", "deprecated",
+                  "methods", "operation_id", "response_model_include",
+                  "response_model_exclude", "response_model_by_alias",
+                  "response_model_exclude_unset", "response_model_exclude_defaults",
+                  "response_model_exclude_none", "include_in_schema", "response_class",
+                  "name", "callbacks", "openapi_extra", "generate_unique_id_function",
+                  "strict_content_type", "max_body_size", "form_limits")
+
+
+def include(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
+    """``app.include_router(router, prefix=prefix)``, with the routes of a plain router
+    (:func:`_plain`) added to the app itself: FastAPI matches an included router's routes
+    through a per-request context of its own (twice: to pick the router, then the route),
+    which cost about 35 µs of every migrated request (``benchmarks/request_cpu.py``). The
+    routes answer as they would included: the same options, the app's merged in the same
+    way (``add_api_route`` is what including does for each route)."""
+    if "{" in prefix or not _plain(router):
+        app.include_router(router, prefix=prefix)
+        return
+    for route in router.routes:
+        app.router.add_api_route(prefix + route.path, route.endpoint,  # type: ignore[attr-defined]
+                                 **{name: getattr(route, name) for name in _ROUTE_OPTIONS})
+
+
 async def _let_through(request: Request, exc: Exception) -> Response:
     raise exc
 
@@ -325,7 +375,7 @@ def combine(legacy: Any, routers: Sequence[tuple[APIRouter, str]], *,
         kwargs["lifespan"] = serving_lifespan  # frozen heap; clients closed at the end
     app = FastAPI(redirect_slashes=False, **kwargs)
     for router, prefix in routers:
-        app.include_router(router, prefix=prefix)
+        include(app, router, prefix)
     migrated = list(app.router.routes)
     # Errors of migrated routes are answered in LegacyContext: FastAPI's own HTTPException
     # handler (a {"detail": …} body) must let them through.

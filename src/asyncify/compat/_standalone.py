@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ._flask import flask_app, flask_response, set_flask_app
-from ._legacy import LegacyContext, legacy_error_response
+from ._legacy import LegacyContext, include, legacy_error_response
 
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _CONVERTORS = {"int": ":int", "path": ":path", "uuid": ":uuid", "float": ":float"}
@@ -130,7 +130,7 @@ def standalone(
     set_flask_app(legacy)
     app = flask_app(lifespan=_lifespan, **kwargs)
     for router, prefix in routers:
-        app.include_router(router, prefix=prefix)
+        include(app, router, prefix)
     for endpoint in legacy_views:
         if endpoint not in legacy.view_functions:
             raise KeyError(f"{endpoint!r} is not an endpoint of the legacy app (known: "
