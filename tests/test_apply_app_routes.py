@@ -5,7 +5,9 @@ the app factory is refused with a message, and nothing is written."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from typer.testing import CliRunner
@@ -68,21 +70,26 @@ def project(root: Path, source: str, relpath: str = "proj/app.py") -> Path:
 
 
 def served_side_by_side(root: Path, logs: Path, legacy_module: str, entry: str,
-                        paths: tuple[str, ...]) -> list[tuple[str, httpx.Response, httpx.Response]]:
+                        paths: tuple[str, ...], env: dict[str, str] | None = None,
+                        then: Callable[[str, str], None] | None = None,
+                        ) -> list[tuple[str, httpx.Response, httpx.Response]]:
     """The legacy app (gunicorn) and the combined app (uvicorn) serving ``root``: each path's
-    answers, legacy then migrated, whose status and bytes must be the same."""
+    answers, legacy then migrated, whose status and bytes must be the same; ``then`` gets
+    both URLs while they still serve."""
     legacy = verify.start_app(verify.AppSpec.parse(f"wsgi:{legacy_module}:app"), app_dir=root,
-                              env={}, log_dir=logs, name="legacy")
+                              env=env or {}, log_dir=logs, name="legacy")
     migrated = verify.start_app(verify.AppSpec.parse(f"asgi:{entry}:app"), app_dir=root,
-                                env={}, log_dir=logs, name="migrated")
+                                env=env or {}, log_dir=logs, name="migrated")
     answers = []
     with legacy, migrated, httpx.Client(timeout=10) as http:
-        legacy.wait_ready("/ping")
-        migrated.wait_ready("/ping")
+        legacy.wait_ready(paths[0])
+        migrated.wait_ready(paths[0])
         for path in paths:
             old, new = http.get(legacy.url + path), http.get(migrated.url + path)
             assert (new.status_code, new.content) == (old.status_code, old.content), path
             answers.append((path, old, new))
+        if then is not None:
+            then(legacy.url, migrated.url)
     return answers
 
 
@@ -119,6 +126,74 @@ def test_a_single_module_app_gets_a_twin_package(tmp_path: Path) -> None:
     assert (root / "app_async" / "main.py").is_file()
     assert (root / "app.py").read_text() == source
     served_side_by_side(root, tmp_path, "app", "app_async.main", ("/ping?q=x", "/items/3"))
+
+
+FLASK_SQLALCHEMY_MODULE = '''import os
+
+from flask import Flask, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"].replace(
+    "postgresql://", "postgresql+psycopg2://", 1)
+db = SQLAlchemy(app)
+
+
+class Item(db.Model):
+    __tablename__ = "items"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80), nullable=False)
+
+
+@app.route("/items")
+def items():
+    return jsonify([{"id": i.id, "name": i.name} for i in Item.query.order_by(Item.id).all()])
+
+
+@app.route("/items", methods=["POST"])
+def create_item():
+    item = Item(name=request.get_json()["name"])
+    db.session.add(item)
+    db.session.commit()
+    return jsonify(id=item.id), 201
+
+
+if __name__ == "__main__":
+    app.run(debug=True)
+'''
+
+
+def test_a_module_level_app_with_its_extension_is_imported_not_made_again(
+        tmp_path: Path, sample_harness: Any, postgres_dsn: str) -> None:
+    """The smallest Flask-SQLAlchemy app: the app, ``SQLAlchemy(app)``, a model and the
+    views in one module. The app stays Flask (ASY101), so its twin must import the app and
+    ``db`` from the legacy module — it made a second app and a second extension, routed
+    the views on that copy, and left ``Item.query…all()`` blocking in ``async def`` — and a
+    ``(body, 201)`` returned after a commit must stay a tuple (it became two arguments of
+    the ``run_sync`` lambda)."""
+    root = project(tmp_path / "p", FLASK_SQLALCHEMY_MODULE, relpath="app.py")
+    applied = runner.invoke(app, ["apply", "app.items", "app.create_item", "--root",
+                                  str(root), "--write"])
+    assert applied.exit_code == 0, applied.output
+    twin = (root / "app_async" / "__init__.py").read_text()
+    assert "Flask(" not in twin and "SQLAlchemy(" not in twin and "app.run" not in twin
+    assert "@app." not in twin and "ASY101" not in twin
+    assert "    app,\n" in twin and "    db,\n" in twin  # imported from the legacy module
+    assert "(await session.scalars(select(Item).order_by(Item.id))).all()" in twin
+    assert "return await session.run_sync(lambda _: (jsonify(id=item.id), 201))" in twin
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE items (id serial PRIMARY KEY, name varchar(80) NOT NULL);"
+                      "INSERT INTO items (name) VALUES ('a'), ('b');")
+
+    def create(legacy_url: str, migrated_url: str) -> None:
+        created = httpx.post(migrated_url + "/items", json={"name": "c"}, timeout=10)
+        assert (created.status_code, created.json()) == (201, {"id": 3})
+        assert httpx.get(legacy_url + "/items", timeout=10).json()[-1] == {"id": 3,
+                                                                          "name": "c"}
+
+    with sample_harness.temporary_database(postgres_dsn, "single", schema) as url:
+        served_side_by_side(root, tmp_path, "app", "app_async.main", ("/items",),
+                            env={"DATABASE_URL": url}, then=create)
 
 
 def test_a_closure_in_the_factory_is_refused(tmp_path: Path) -> None:

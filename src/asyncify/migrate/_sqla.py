@@ -264,8 +264,12 @@ class RequestSession(cst.CSTTransformer):
         moved = value.visit(hoist)
         if hoist.stuck or not isinstance(moved, cst.BaseExpression):
             return value, []  # an await inside a comprehension: left as it is
-        lambda_ = cst.Lambda(
-            cst.Parameters([cst.Param(cst.Name("_"))]), moved.with_changes(lpar=[], rpar=[]))
+        # A lambda's body is one expression: a tuple (``body, 201``) or a walrus keeps
+        # brackets, or the call would get the tuple's other items as arguments.
+        bracketed = isinstance(moved, cst.Tuple | cst.NamedExpr)
+        body = moved.with_changes(lpar=[cst.LeftParen()] if bracketed else [],
+                                  rpar=[cst.RightParen()] if bracketed else [])
+        lambda_ = cst.Lambda(cst.Parameters([cst.Param(cst.Name("_"))]), body)
         call = cst.Call(cst.parse_expression(f"{state.session}.run_sync"),
                         [cst.Arg(lambda_)])
         return cst.Await(call), hoist.hoisted

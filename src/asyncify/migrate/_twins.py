@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -159,8 +160,13 @@ class _Trim(cst.CSTTransformer):
         return False
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        staying, setup = _staying_app(updated.body)
+        unrouted = self.module.unrouted | staying
+        skipped = {id(s) for s in setup}
         body = []
         for statement in updated.body:
+            if id(statement) in skipped:  # the legacy module's app and its set-up: imported
+                continue
             taken = taken_router(statement, set(self.routers))
             if taken is not None:  # a blueprint defined elsewhere: its twin has the router
                 assert isinstance(statement, cst.SimpleStatementLine)
@@ -181,7 +187,7 @@ class _Trim(cst.CSTTransformer):
                         self.dropped.add(name)
                         continue
                     routed = [d for d in statement.decorators
-                              if _owner_name(d.decorator) not in self.module.unrouted]
+                              if _owner_name(d.decorator) not in unrouted]
                     if len(routed) < len(statement.decorators):
                         # Routed by the entry points through compat.flask_view, which calls
                         # the function with its other decorators as Flask would.
@@ -375,6 +381,83 @@ def _injected(function: cst.FunctionDef, legacy: list[str] | None = None) -> lis
     return [p.name.value for p in function.params.params
             if (p.name.value in legacy if legacy is not None else p.annotation is None)
             and p.name.value not in variables]
+
+
+_STAYS_FLASK = re.compile(r"TODO\[asyncify ASY101\]: app '(\w+)' stays Flask")
+
+
+def _staying_app(body: Sequence[cst.BaseStatement]) -> tuple[frozenset[str], list[Any]]:
+    """A module-level Flask app ASY101 left Flask (``app = Flask(__name__)`` beside its
+    views): its name, and the top-level statements that make it and set it up — every
+    statement other than an import, a function or a class that names it, or names what
+    such a statement binds (``db = SQLAlchemy(app)``, ``app.config[...] = ...``). The twin
+    must not run them again (a second app, a second extension instance): it imports those
+    names from the legacy module, and its views lose the app's decorators (the entry points
+    route them)."""
+    staying: set[str] = set()
+    for statement in body:
+        for line in getattr(statement, "leading_lines", ()):
+            found = line.comment and _STAYS_FLASK.search(line.comment.value)
+            if found:
+                staying.add(found.group(1))
+    if not staying:
+        return frozenset(), []
+    names = set(staying)
+    setup = []
+    for statement in body:
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef) or (
+                isinstance(statement, cst.SimpleStatementLine)
+                and all(isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body)):
+            continue
+        used = {n.value for n in _names_in(statement)}
+        if used & names:
+            setup.append(statement)
+            names |= _bound_at_top(statement)
+    return frozenset(staying), setup
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)  # not the attribute's own name
+            return False
+
+    node.visit(_Collect())
+    return found
+
+
+def _bound_at_top(statement: cst.BaseStatement) -> set[str]:
+    """The names a top-level statement binds (assignment targets, with-as, for targets)."""
+    bound: set[str] = set()
+
+    class _Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            bound.update(n.value for n in _names_in(node.target)
+                         if not isinstance(node.target, cst.Attribute | cst.Subscript))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            if isinstance(node.target, cst.Name):
+                bound.add(node.target.value)
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            if isinstance(node.name, cst.Name):
+                bound.add(node.name.value)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            bound.add(node.name.value)
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            bound.add(node.name.value)
+            return False
+
+    statement.visit(_Targets())
+    return bound
 
 
 def _owner_name(decorator: cst.BaseExpression) -> str | None:

@@ -1,7 +1,8 @@
 """The way the ASY101 marker of an app that stays Flask points to: `asyncify apply ENDPOINT`
-on a route of a module whose app an extension uses. Its twin keeps the app Flask (it
-imports) and Flask's ``request``/``jsonify``, which the combined app runs inside the legacy
-app's request context: legacy and migrated servers answer the same bytes."""
+on a route of a module whose app an extension uses. The app stays Flask: its twin imports
+it (and the extension) from the legacy module instead of making them again, and keeps
+Flask's ``request``/``jsonify``, which the combined app runs inside the legacy app's request
+context: legacy and migrated servers answer the same bytes."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def test_a_route_of_a_flask_bound_app_is_migrated_by_apply(tmp_path: Path) -> No
                                        "--write"])
     assert applied.exit_code == 0, applied.output
     twin = (root / "proj_async" / "app.py").read_text()
-    assert "# TODO[asyncify ASY101]: app 'app' stays Flask" in twin
-    assert "\napp = Flask(__name__)\n" in twin and "flask_app" not in twin
+    assert "Flask(" not in twin and "SQLAlchemy(" not in twin and "flask_app" not in twin
+    assert "    app,\n" in twin and "    db,\n" in twin and "@app." not in twin
     main = (root / "proj_async" / "main.py").read_text()
     assert '"/greet", flask_view(proj_async_app.greet)' in main
     legacy = verify.start_app(verify.AppSpec.parse("wsgi:proj.app:app"), app_dir=root, env={},

@@ -92,6 +92,20 @@ CASES = [
            "helper stays outside; after a default, the session is keyword-only",
     ),
     pytest.param(
+        HEAD + "\nasync def show(note_id: int = 1):\n"
+        "    note = Note(title='t')\n"
+        "    db.session.add(note)\n"
+        "    await db.session.commit()\n"
+        "    return jsonify(id=note.id), 201\n",
+        HEAD + ADDED + f"\nasync def show(note_id: int = 1, *, {SESSION}):\n"
+        "    note = Note(title='t')\n"
+        "    session.add(note)\n"
+        "    await session.commit()\n"
+        "    session.expire_all()\n"
+        "    return await session.run_sync(lambda _: (jsonify(id=note.id), 201))\n",
+        id="a (body, status) tuple returned after commit: the lambda returns the tuple",
+    ),
+    pytest.param(
         HEAD + "\nasync def show(session, *, note_id: int):\n"
         "    return (await db.session.get(Note, note_id)).title\n",
         HEAD + ADDED + "\nasync def show(session, *, note_id: int, "

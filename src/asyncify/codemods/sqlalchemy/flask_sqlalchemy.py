@@ -23,6 +23,7 @@ from ._select import BUILDERS, run, statement, why_not
 
 _HELPERS = {"get_or_404", "first_or_404", "one_or_404", "paginate"}
 _SYNC_SESSION = SYNC_DB_SESSION
+_EXTENSION = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
 
 
 @register
@@ -93,6 +94,16 @@ class FlaskSQLAlchemyQueries(Rule):
     def __init__(self, p: Pass) -> None:
         super().__init__(p)
         self._rewritten: list[bool] = []
+        self._db_made_here = False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # ``db = SQLAlchemy(app)`` beside the models and views (a single-module app): the
+        # module's own ``db``, as good as one imported from an extensions module.
+        if (not self._rewritten and len(node.targets) == 1
+                and isinstance(node.targets[0].target, cst.Name)
+                and node.targets[0].target.value == "db" and isinstance(node.value, cst.Call)
+                and self.p.qualified(node.value.func) & _EXTENSION):
+            self._db_made_here = True
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._rewritten.append(False)
@@ -119,7 +130,7 @@ class FlaskSQLAlchemyQueries(Rule):
         if not (isinstance(base, cst.Attribute) and base.attr.value == "query"
                 and isinstance(base.value, cst.Name) and base.value.value[:1].isupper()):
             return updated
-        if not self.p.qualified(cst.Name("db")):
+        if not (self.p.qualified(cst.Name("db")) or self._db_made_here):
             return updated
         session = cst.parse_expression("db.session")
         _, new_steps = unchain(updated)
