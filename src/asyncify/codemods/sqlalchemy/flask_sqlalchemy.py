@@ -81,6 +81,16 @@ class FlaskSQLAlchemyQueries(Rule):
             "    return note, tag, user, owner\n",
         ),
         Example(
+            "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy(app)\n\n\n"
+            "async def show(note_id):\n    return Note.query.get_or_404(note_id)\n",
+            "from flask_sqlalchemy import SQLAlchemy\nfrom sqlalchemy import select\n"
+            "from asyncify.compat import get_or_404\n\n"
+            "db = SQLAlchemy(app)\n\n\n"
+            "# TODO[asyncify ASY404]: " + _SYNC_SESSION + " — "
+            "https://asyncify.readthedocs.io/en/latest/rules/#asy404\n"
+            "async def show(note_id):\n    return await get_or_404(db.session, Note, note_id)\n",
+        ),
+        Example(
             "from .extensions import db\n\nasync def listing():\n"
             "    return Note.query.paginate()\n",
             "from .extensions import db\n\nasync def listing():\n"
