@@ -69,6 +69,28 @@ def async_url(url: str | URL) -> URL:
     return parsed.set(drivername=target)
 
 
+# The async dialects' DBAPI packages: none of them comes with SQLAlchemy.
+_DRIVER_PACKAGES = {"asyncpg": "asyncpg", "aiosqlite": "aiosqlite", "aiomysql": "aiomysql",
+                    "asyncmy": "asyncmy", "psycopg": "psycopg"}
+
+
+def require_driver(url: str | URL) -> None:
+    """Fail with what to install when the async driver ``url`` names is missing (SQLAlchemy
+    says only ``No module named 'aiosqlite'``, at the first request).
+
+    :raises RuntimeError: the driver's package is not installed.
+    """
+    import importlib.util
+
+    parsed = make_url(url)
+    package = _DRIVER_PACKAGES.get(parsed.get_driver_name())
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise RuntimeError(
+            f"the migrated endpoints' database engine ({parsed.drivername}://, the async "
+            f"driver for the legacy app's {parsed.get_backend_name()} database) needs the "
+            f"{package} package, which is not installed: pip install {package}")
+
+
 def _not_found(description: str | None) -> NoReturn:
     from ._flask import abort  # FastAPI and Werkzeug: only when a 404 is raised
 

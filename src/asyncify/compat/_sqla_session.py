@@ -73,14 +73,16 @@ async def _factory() -> async_sessionmaker[AsyncSession]:
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
     from ._flask import _legacy, current_config
-    from ._sqla import async_url
+    from ._sqla import async_url, require_driver
 
     loop = asyncio.get_running_loop()
     factory = _factories.get(loop)
     if factory is None:
         config = current_config()
         url = _database_url(config, _legacy.get("app"))
-        engine = create_async_engine(async_url(url), **engine_options(config))
+        target = async_url(url)
+        require_driver(target)
+        engine = create_async_engine(target, **engine_options(config))
         factory = async_sessionmaker(engine, expire_on_commit=False)
         _factories[loop] = factory  # before any await: concurrent first requests share it
         closer = _dispose_at_shutdown(engine)

@@ -27,6 +27,7 @@ from asyncify.compat import (
     paginate,
     run_sync,
 )
+from asyncify.compat._sqla import require_driver
 
 NOTES = Path(__file__).resolve().parents[3] / "sample_projects" / "notes"
 
@@ -161,6 +162,21 @@ def test_async_url(url: str, expected: str) -> None:
 def test_async_url_refuses_what_it_cannot_keep(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         async_url(url)
+
+
+def test_a_missing_async_driver_is_named_with_what_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legacy app on SQLite migrates to ``sqlite+aiosqlite://``, whose package SQLAlchemy
+    does not ship: the first migrated request says what to install."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "aiosqlite" else real(name, *a))
+    with pytest.raises(RuntimeError, match=r"needs the aiosqlite package, which is not "
+                                           r"installed: pip install aiosqlite"):
+        require_driver(async_url("sqlite:///instance/app.db"))
+    require_driver(async_url("postgresql://u@h/db"))  # asyncpg is installed: nothing raised
 
 
 def test_run_sync_runs_create_all_in_a_transaction(notes_url: str) -> None:
