@@ -5,6 +5,7 @@ the app factory is refused with a message, and nothing is written."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,83 @@ def test_a_closure_in_the_factory_is_refused(tmp_path: Path) -> None:
     assert "declared on the app itself, inside a function" in refused.stderr
     assert "define the view, or the blueprint, at module level" in refused.stderr
     assert not (root / "proj_async").exists()
+
+
+HELPERS_MODULE = '''import requests
+
+BASE = "http://127.0.0.1:9"
+
+
+def fetch(path):
+    return requests.get(BASE + path, timeout=5).json()
+'''
+
+VIEWS_IMPORTING_MODULES = '''from flask import Flask, jsonify
+
+import helpers
+import helpers as h
+
+app = Flask(__name__)
+app.config["X"] = 1
+
+
+@app.route("/x")
+def x():
+    return jsonify(h.fetch("/a"), helpers.fetch("/b"), helpers.BASE)
+'''
+
+
+def test_a_module_imported_whole_is_its_twin_in_the_twins(tmp_path: Path) -> None:
+    """``import helpers as h`` … ``h.fetch()``: the twin awaits ``h.fetch``, so ``h`` must be
+    the twin module (it was the legacy one: every request failed with "object dict can't
+    be used in 'await' expression"); the twin re-exports the module's other names."""
+    root = project(tmp_path / "p", VIEWS_IMPORTING_MODULES, relpath="app.py")
+    (root / "helpers.py").write_text(HELPERS_MODULE)
+    subprocess.run(["git", "add", "helpers.py"], cwd=root, check=True)
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm",
+                    "helpers"], cwd=root, check=True)
+    applied = runner.invoke(app, ["apply", "app.x", "--root", str(root), "--write"])
+    assert applied.exit_code == 0, applied.output
+    twin = (root / "app_async" / "__init__.py").read_text()
+    assert "import app_async.helpers as h\n" in twin
+    assert "import app_async.helpers as helpers\n" in twin
+    probe = ("import inspect, app_async.main, app_async as t; "
+             "assert inspect.iscoroutinefunction(t.h.fetch), t.h.fetch; "
+             "assert t.helpers.BASE == 'http://127.0.0.1:9'")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_names_bound_only_when_the_module_runs_are_not_imported(tmp_path: Path) -> None:
+    """``PORT = 5000; app.run(port=PORT)`` under ``if __name__ == "__main__":``: ``PORT`` is
+    not there when the module is imported, so the twin must not import it (``ImportError:
+    cannot import name 'PORT'`` at the combined app's start)."""
+    source = MODULE_APP + ('\n\nif __name__ == "__main__":\n    import sys\n\n'
+                           '    PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 5000\n'
+                           '    app.run(port=PORT)\n')
+    root = project(tmp_path / "p", source, relpath="app.py")
+    applied = runner.invoke(app, ["apply", "app.ping", "--root", str(root), "--write"])
+    assert applied.exit_code == 0, applied.output
+    twin = (root / "app_async" / "__init__.py").read_text()
+    assert "PORT" not in twin.partition('if __name__ == "__main__":')[0].split("from app import")[-1]
+    served_side_by_side(root, tmp_path, "app", "app_async.main", ("/ping?q=x",))
+
+
+def test_a_src_layout_gets_its_entry_points_beside_the_twins(tmp_path: Path) -> None:
+    """``src/app.py``: the twin package is ``src/app_async``, and the combined app, the
+    standalone app and the manifest go in it (they went to ``app_async/`` at the root,
+    where ``import app_async.main`` found no twins); apply says to serve it with
+    ``--app-dir src``."""
+    root = project(tmp_path / "p", MODULE_APP, relpath="src/app.py")
+    (root / "src" / "__init__.py").unlink()  # a src/ layout: src is not a package
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam",
+                    "src layout"], cwd=root, check=True)
+    applied = runner.invoke(app, ["apply", "app.ping", "--root", str(root), "--write"])
+    assert applied.exit_code == 0, applied.output
+    assert "uvicorn app_async.main:app --app-dir src" in applied.output
+    written = sorted(str(p.relative_to(root)) for p in (root / "src" / "app_async").iterdir())
+    assert written == ["src/app_async/__init__.py", "src/app_async/main.py",
+                       "src/app_async/migrated.txt", "src/app_async/standalone.py"]
+    assert not (root / "app_async").exists()
+    served_side_by_side(root / "src", tmp_path, "app", "app_async.main", ("/ping?q=x",))

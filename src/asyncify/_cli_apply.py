@@ -120,6 +120,7 @@ def _apply_endpoints(
     say(f"asyncify: {verb} {len(changed)} file(s) of {migration.package} for "
         f"{len(migration.endpoints)} endpoint(s); serve it with: uvicorn "
         f"{migration.entry}"
+        + (f" --app-dir {migration.app_dir}" if migration.app_dir else "")
         + (f"; undo with: asyncify undo --run {migration.journal}" if migration.journal else ""))
     if any(o.status == "failed" for o in migration.outcomes) or (changed and not writing):
         raise typer.Exit(1)

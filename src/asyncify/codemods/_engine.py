@@ -166,6 +166,14 @@ class Pass(cst.CSTTransformer):
                 return {f"{target}.{rest}" if rest else target}
         return {f"builtins.{name}"} if head in _BUILTINS and not rest else set()
 
+    def shadowed(self, name: str) -> bool:
+        """Whether ``name`` is a parameter or a local variable of the innermost function
+        binding it (so not the module's import of that name)."""
+        for scope in reversed(self._names):
+            if name in scope:
+                return scope[name] is None
+        return False
+
     def _bind(self, name: str, target: str | None) -> None:
         self._names[-1][name] = target
 

@@ -32,7 +32,7 @@ from ._factory import factory_call
 from ._owners import Foreign, foreign_apps, foreign_owners, router_twin, with_blueprints
 from ._sqla import converts, relationships, request_session_pass
 from ._tidy import tidy
-from ._twins import TwinModule, build_twin, twin_name
+from ._twins import TwinModule, bound_only_when_run, build_twin, twin_name
 
 MANIFEST = "migrated.txt"
 
@@ -48,6 +48,8 @@ class Migration:
     # The combined app to serve (``uvicorn <entry>``): ``<package>.main:app``, unless a twin
     # module is called ``main``.
     entry: str = ""
+    # Where to serve it from, relative to the root (``src`` for a src/ layout), or "".
+    app_dir: str = ""
 
 
 def select(endpoints: Sequence[Endpoint], names: Sequence[str]) -> list[Endpoint]:
@@ -102,7 +104,10 @@ def migrate(
     factory = factory_call(root, graph, chosen[0])
     top = chosen[0].view.partition(".")[0]
     package = package or f"{top}_async"
-    manifest = root / package / MANIFEST
+    # Beside the legacy top-level package or module: src/shop → src/shop_async.
+    where = _source_dir(graph, top)
+    package_dir = f"{where}/{package}" if where else package
+    manifest = root / package_dir / MANIFEST
     applied = [e.id for e in chosen]
     if manifest.is_file():
         previous = [line.strip() for line in manifest.read_text().splitlines() if line.strip()]
@@ -147,15 +152,16 @@ def migrate(
     combined_name = _free(COMBINED_MODULES, taken)
     standalone_name = _free(("standalone", "standalone_app", "asgi_standalone"), taken)
     result.entry = f"{package}.{combined_name}:app"
-    result.outcomes.append(_outcome(root, f"{package}/{combined_name}.py",
+    result.app_dir = where
+    result.outcomes.append(_outcome(root, f"{package_dir}/{combined_name}.py",
                                     combined_app(selected, twins, factory, pure_hooks,
                                                  registering).encode(), refused))
-    result.outcomes.append(_outcome(root, f"{package}/{standalone_name}.py",
+    result.outcomes.append(_outcome(root, f"{package_dir}/{standalone_name}.py",
                                     standalone_app(selected, endpoints, twins, {
         e.id for e in selected if any(h == s or h.startswith(f"{s}.")  # a class view's methods
                                       for h in e.handlers.values() for s in staying)
     }, factory, pure_hooks, registering).encode(), []))
-    result.outcomes.append(_outcome(root, f"{package}/{MANIFEST}",
+    result.outcomes.append(_outcome(root, f"{package_dir}/{MANIFEST}",
                                     "".join(f"{i}\n" for i in applied).encode(), []))
     if write:
         result.written, result.journal = write_outcomes(
@@ -318,6 +324,8 @@ def _build(
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
         source = read(module_name)
         assert source is not None  # an indexed module
+        run_only = bound_only_when_run(source)
+        legacy_names = [n for n in legacy_names if n not in run_only]
         here = foreign.get(module_name, [])
         made: dict[str, cst.SimpleStatementLine | None] = {f.local: None for f in here}
         try:
@@ -439,6 +447,16 @@ def _twin_path(relpath: str, module: str, twin: str, package: str) -> str:
     if is_init or twin == package:
         return "/".join([*prefix, *names, "__init__.py"])
     return "/".join([*prefix, *names[:-1], f"{names[-1]}.py"])
+
+
+def _source_dir(graph: CallGraph, top: str) -> str:
+    """The directory holding the legacy top-level package or module ``top``, relative to the
+    root ("" at the root, ``src`` for a src/ layout)."""
+    module = graph.resolver.index.modules.get(top)
+    if module is None:
+        return ""
+    parts = module.file.relpath.split("/")
+    return "/".join(parts[:-2] if parts[-1] == "__init__.py" else parts[:-1])
 
 
 def _package_inits(root: Path, package: str, paths: list[str]) -> list[str]:

@@ -295,6 +295,8 @@ class _Trim(cst.CSTTransformer):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if len(updated.body) == 1 and isinstance(updated.body[0], cst.Import):
+            return updated.with_changes(body=[self._module_import(updated.body[0])])
         if len(updated.body) != 1 or not isinstance(updated.body[0], cst.ImportFrom):
             return updated
         node = updated.body[0]
@@ -339,6 +341,20 @@ class _Trim(cst.CSTTransformer):
     def _package(self) -> str:
         return self.module.twin.partition(".")[0]
 
+    def _module_import(self, node: cst.Import) -> cst.Import:
+        """``import helpers as h`` / ``import helpers``: the twin module when the module has
+        one (``h.fetch`` is the converted function; the twin re-exports the rest). A dotted
+        import without ``as`` (``import pkg.helpers``) binds the package: left as it is."""
+        aliases = []
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            twin = self.twins.get(name)
+            if twin is not None and (alias.asname is not None or "." not in name):
+                bound = alias.asname or cst.AsName(cst.Name(name))
+                alias = alias.with_changes(name=cst.parse_expression(twin), asname=bound)
+            aliases.append(alias)
+        return node.with_changes(names=aliases)
+
     def _absolute(self, node: cst.ImportFrom) -> str | None:
         name = dotted(node.module) if node.module is not None else ""
         if not node.relative:
@@ -381,6 +397,45 @@ def _injected(function: cst.FunctionDef, legacy: list[str] | None = None) -> lis
     return [p.name.value for p in function.params.params
             if (p.name.value in legacy if legacy is not None else p.annotation is None)
             and p.name.value not in variables]
+
+
+def bound_only_when_run(source: bytes) -> frozenset[str]:
+    """The names the module binds only under ``if __name__ == "__main__":`` (``PORT = 5000;
+    app.run(port=PORT)``): not there when the module is imported, so the twin must not
+    import them from it."""
+    import ast
+
+    if b"__main__" not in source:
+        return frozenset()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()
+
+    def run_block(node: ast.stmt) -> bool:
+        test = node.test if isinstance(node, ast.If) else None
+        return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+                and test.left.id == "__name__" and len(test.comparators) == 1
+                and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value == "__main__")
+
+    def bound(nodes: Iterable[ast.AST]) -> set[str]:
+        """Module-level bindings: function and class bodies are not entered."""
+        names: set[str] = set()
+        for node in nodes:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).partition(".")[0])
+            names |= bound(ast.iter_child_nodes(node))
+        return names
+
+    inside = bound(n for n in tree.body if run_block(n))
+    outside = bound(n for n in tree.body if not run_block(n))
+    return frozenset(inside - outside)
 
 
 _STAYS_FLASK = re.compile(r"TODO\[asyncify ASY101\]: app '(\w+)' stays Flask")

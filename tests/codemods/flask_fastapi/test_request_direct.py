@@ -55,3 +55,26 @@ def test_only_converted_reads_drop_the_import() -> None:
     text = transform("views.py", source, select("flask-to-fastapi")).new.decode()
     assert "import request" not in text and "TODO" not in text, text
     ast.parse(text)
+
+
+def test_a_kept_read_in_a_view_given_a_fastapi_request_is_not_shadowed() -> None:
+    """The view also needs a FastAPI ``request: Request`` (for ``url_for``, a header): that
+    parameter shadowed Flask's global, and ``request.form["n"]`` hit the Starlette request
+    (``'method' object is not subscriptable`` on every call). The kept Flask reads go
+    through ``flask_request``; the converted ones stay on the parameter."""
+    source = (b"from flask import Blueprint, redirect, request, url_for\n\n"
+              b"bp = Blueprint('v', __name__)\n\n\n"
+              b"@bp.post('/a')\ndef a():\n"
+              b"    name = request.form['n']\n"
+              b"    agent = request.headers.get('User-Agent')\n"
+              b"    return redirect(url_for('v.b', n=name, a=agent))\n")
+    outcome = transform("views.py", source, select("flask-to-fastapi"))
+    text = outcome.new.decode()
+    ast.parse(text)
+    assert "from flask import request as flask_request" in text
+    assert "async def a(request: Request)" in text or "def a(request: Request)" in text
+    assert "name = flask_request.form['n']" in text
+    assert "url_for(request, 'v.b'" in text
+    assert "flask_request.headers" not in text
+    again = transform("views.py", outcome.new, select("flask-to-fastapi"))
+    assert again.status == "unchanged", again.new

@@ -51,6 +51,9 @@ class FileFacts:
     handlers: set[str] = field(default_factory=set)  # errorhandler functions
     local: dict[str, str] = field(default_factory=dict)  # flask/werkzeug local names
     kept: set[str] = field(default_factory=set)  # flask names some code still uses
+    # Flask's request is read as ``flask_request`` in a view whose FastAPI parameter is
+    # ``request`` (unshadow_flask_request): the module imports it under that name.
+    flask_request_alias: bool = False
     # Class-based views registered in this module (``bp.add_url_rule(..., view_func=
     # Cls.as_view("name"))``): class → its ``ClassView``. Their request methods are views
     # too, keyed ``"Cls.get"`` in ``views``.
@@ -305,6 +308,9 @@ def owner_hook(f: FileFacts, node: cst.BaseExpression) -> tuple[str | None, str]
 
 
 def is_flask(p: Pass, node: cst.BaseExpression, name: str) -> bool:
+    head = (dotted(node) or "").partition(".")[0]
+    if head and p.shadowed(head):  # a view's own ``request: Request`` parameter
+        return False
     return f"flask.{name}" in p.qualified(node) or _flask_name(facts(p), node) == f"flask.{name}"
 
 
@@ -329,6 +335,137 @@ def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(keyword=cst.Name(name), value=value,
                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                          whitespace_after=cst.SimpleWhitespace("")))
+
+
+# What Flask's request has and a Starlette Request has not (or has as a method): read on a
+# name ``request`` that is the view's FastAPI parameter, these are Flask reads ASY103 kept.
+_FLASK_REQUEST_ONLY = frozenset({
+    "args", "form", "files", "values", "data", "json", "get_json", "get_data", "remote_addr",
+    "endpoint", "view_args", "blueprint", "blueprints", "url_rule", "full_path", "host",
+    "host_url", "url_root", "base_url", "environ", "user_agent", "is_json", "mimetype",
+    "content_type", "content_length", "access_route", "authorization", "referrer",
+    "accept_mimetypes", "is_secure", "scheme", "stream", "max_content_length"})
+# Starlette methods of the same name, called by converted code (``await request.form()``).
+_STARLETTE_METHODS = frozenset({"form", "json", "stream", "body"})
+FLASK_REQUEST_ALIAS = "flask_request"
+
+
+def unshadow_flask_request(p: Pass, function: cst.FunctionDef) -> cst.FunctionDef:
+    """A view given a FastAPI ``request: Request`` parameter (for ``url_for``, headers…)
+    that still reads Flask's global ``request`` where ASY103 kept it (``request.form["n"]``,
+    TODO-marked): the parameter shadowed the global, and the Flask read hit the Starlette
+    request (``'method' object is not subscriptable``). Those reads go through Flask's
+    ``request`` imported as ``flask_request``, which the legacy request context serves."""
+    names = {prm.name.value: prm for prm in (*function.params.params,
+                                             *function.params.kwonly_params)}
+    given = names.get("request")
+    if (given is None or given.annotation is None
+            or dotted(given.annotation.annotation) not in ("Request", "fastapi.Request")
+            or "request" not in facts(p).kept):
+        return function
+    renamed = 0
+
+    class _Flask(cst.CSTTransformer):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function  # a nested function has its own names
+
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+            func = updated.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value == FLASK_REQUEST_ALIAS
+                    and func.attr.value in _STARLETTE_METHODS):
+                # ``await request.form()``: the Starlette method, not a Flask read.
+                nonlocal renamed
+                renamed -= 1
+                return updated.with_changes(func=func.with_changes(value=cst.Name("request")))
+            return updated
+
+        def leave_Attribute(self, original: cst.Attribute,
+                            updated: cst.Attribute) -> cst.BaseExpression:
+            nonlocal renamed
+            if (isinstance(updated.value, cst.Name) and updated.value.value == "request"
+                    and updated.attr.value in _FLASK_REQUEST_ONLY):
+                renamed += 1
+                return updated.with_changes(value=cst.Name(FLASK_REQUEST_ALIAS))
+            return updated
+
+    body = function.body.visit(_Flask())
+    if not renamed:
+        return function
+    facts(p).flask_request_alias = True
+    assert isinstance(body, cst.BaseSuite)
+    return function.with_changes(body=body)
+
+
+def import_flask_request_alias(p: Pass, module: cst.Module) -> cst.Module:
+    """``from flask import request as flask_request`` after the module's imports, when a
+    view reads Flask's request under that name (:func:`unshadow_flask_request`)."""
+    if not facts(p).flask_request_alias:
+        return module
+    line = cst.parse_statement(f"from flask import request as {FLASK_REQUEST_ALIAS}\n")
+    if any(s.deep_equals(line) for s in module.body):
+        return module
+    if not _global_request_read(module):  # every Flask read is flask_request's now
+        module = _without_flask_request(module)
+    body = list(module.body)
+    at = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(
+                statement.body[0], cst.Import | cst.ImportFrom):
+            at = index + 1
+    return module.with_changes(body=[*body[:at], line, *body[at:]])
+
+
+def _global_request_read(module: cst.Module) -> bool:
+    """Whether a name ``request`` is read anywhere it is not a function's own parameter."""
+    found = False
+
+    class _Reads(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.local: list[bool] = []
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            own = any(prm.name.value == "request" for prm in (
+                *node.params.params, *node.params.kwonly_params, *node.params.posonly_params))
+            self.local.append(own or bool(self.local and self.local[-1]))
+
+        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.local.pop()
+
+        def visit_Param(self, node: cst.Param) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal found
+            if node.value == "request" and not (self.local and self.local[-1]):
+                found = True
+
+    module.visit(_Reads())
+    return found
+
+
+def _without_flask_request(module: cst.Module) -> cst.Module:
+    """The module without ``request`` in its ``from flask import …``."""
+    body = []
+    for statement in module.body:
+        if (isinstance(statement, cst.SimpleStatementLine)
+                and isinstance(statement.body[0], cst.ImportFrom)
+                and dotted(statement.body[0].module or cst.Name("")) == "flask"
+                and not isinstance(statement.body[0].names, cst.ImportStar)):
+            node = statement.body[0]
+            assert not isinstance(node.names, cst.ImportStar)
+            names = [a for a in node.names if not (dotted(a.name) == "request"
+                                                     and a.asname is None)]
+            if not names:
+                continue
+            if len(names) < len(node.names):
+                names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                statement = statement.with_changes(body=[node.with_changes(names=names)])
+        body.append(statement)
+    return module.with_changes(body=body)
 
 
 def add_params(function: cst.FunctionDef, params: list[cst.Param]) -> cst.FunctionDef:

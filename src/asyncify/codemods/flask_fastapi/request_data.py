@@ -24,6 +24,7 @@ from ._common import (
     param,
     prune_imports,
     scan,
+    unshadow_flask_request,
     view_key,
 )
 
@@ -97,7 +98,7 @@ class RequestData(Rule):
         if not params:
             return updated
         self.p.changed(self.id)
-        return add_params(updated, list(params.values()))
+        return unshadow_flask_request(self.p, add_params(updated, list(params.values())))
 
     def _need_request(self) -> cst.Name:
         params = self._params()

@@ -23,12 +23,14 @@ from ._common import (
     GATE,
     add_params,
     facts,
+    import_flask_request_alias,
     is_flask,
     keyword,
     legacy,
     param,
     prune_imports,
     scan,
+    unshadow_flask_request,
     view_key,
 )
 
@@ -97,7 +99,7 @@ class Responses(Rule):
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        return prune_imports(self.p, updated)
+        return prune_imports(self.p, import_flask_request_alias(self.p, updated))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node.name.value)
@@ -131,8 +133,8 @@ class Responses(Rule):
                 "flask_response…)"))
         if needs:
             self.p.need_import("fastapi", "Request")
-            return add_params(updated, [param("request", "Request")])
-        return updated
+            updated = add_params(updated, [param("request", "Request")])
+        return unshadow_flask_request(self.p, updated)
 
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         if not self._in_view() or updated.value is None:
