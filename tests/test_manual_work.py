@@ -140,3 +140,21 @@ def test_registering_a_view_is_not_a_callback(write_project, planner):
                  if m["kind"] == "callback"}
     # Only the sorted(key=) and Thread(target=) call sites: add_url_rule(view_func=) is not.
     assert callbacks == {"pkg.views.by_price", "pkg.views.plain"}
+
+
+def test_an_extension_cache_decorator_is_manual_work_and_keeps_the_view_sync(
+        write_project, planner):
+    """``cache = Cache(app)`` (Flask-Caching, whose types the index does not know) and
+    ``@cache.cached(timeout=60)``/``@cache.memoize()`` on a view doing I/O: the decorator
+    stores what the view returns, a coroutine once it is async (every migrated request
+    failed). It is manual work, and ``apply`` keeps the view's ``def``."""
+    app = ("import requests\nfrom flask import Flask\nfrom flask_caching import Cache\n\n"
+           "app = Flask(__name__)\ncache = Cache(app)\n\n\n"
+           "@app.route('/c')\n@cache.cached(timeout=60)\ndef c():\n"
+           "    return requests.get('http://fx/rates', timeout=2).json()\n\n\n"
+           "@app.route('/m')\n@cache.memoize(50)\ndef m():\n"
+           "    return requests.get('http://fx/rates', timeout=2).json()\n")
+    root = write_project({"pkg/__init__.py": app})
+    data = planner.plan(root)
+    assert manual_kinds(planner, data, "pkg.c") == ["cache"]
+    assert manual_kinds(planner, data, "pkg.m") == ["cache"]

@@ -20,6 +20,9 @@ _CACHE_DECORATORS = frozenset({
     "functools.lru_cache", "functools.cache", "functools.cached_property",
     "cachetools.cached", "cachetools.func.ttl_cache", "cachetools.func.lru_cache",
 })
+# Methods of cache objects the index cannot type (Flask-Caching's ``cache = Cache(app)``:
+# ``@cache.cached(timeout=60)``, ``@cache.memoize()``): they store what the function returns.
+_CACHE_METHODS = frozenset({"cached", "memoize"})
 _MAX_CHAINS = 1000
 _PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property"})
 
@@ -150,6 +153,23 @@ class CallGraph:
         return steps[::-1]
 
 
+def _unresolved_cache_decorator(resolver: Resolver, fn: FunctionDef) -> str | None:
+    """``obj.cached`` for ``@obj.cached(...)``/``@obj.memoize(...)`` on an object whose type
+    the index does not know (an extension's instance), if ``fn`` has such a decorator."""
+    where = None
+    for ref in fn.summary.decorators:
+        target = ref[1] if ref[0] == "c" else ref
+        if target[0] != "a" or target[2] not in _CACHE_METHODS:
+            continue
+        where = where or resolver.definition_scope(fn)
+        value = resolver.resolve(target, where)
+        if value is None or value.kind != "sym":
+            owner = target[1]
+            name = owner[1] if owner[0] == "n" else "…"
+            return f"{name}.{target[2]}"
+    return None
+
+
 def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
     resolver = Resolver(index, catalog)
     graph = CallGraph(resolver)
@@ -175,6 +195,12 @@ def build_callgraph(index: Index, catalog: Catalog) -> CallGraph:
             if name in _PROPERTY_DECORATORS:
                 graph.manual.setdefault(fn.qname, []).append(Manual(
                     "property", fn.qname, fn.summary.line, "a property cannot be awaited"))
+        cache = _unresolved_cache_decorator(resolver, fn)
+        if cache is not None and not any(m.kind == "cache"
+                                         for m in graph.manual.get(fn.qname, ())):
+            graph.manual.setdefault(fn.qname, []).append(Manual(
+                "cache", fn.qname, fn.summary.line,
+                f"@{cache} would cache the coroutine, not its result"))
         if fn.cls is not None:
             _property_reads(graph, fn)
         if io_attrs:
