@@ -78,3 +78,31 @@ def test_a_kept_read_in_a_view_given_a_fastapi_request_is_not_shadowed() -> None
     assert "flask_request.headers" not in text
     again = transform("views.py", outcome.new, select("flask-to-fastapi"))
     assert again.status == "unchanged", again.new
+
+
+def test_a_view_that_can_end_without_a_response_still_fails_as_in_flask() -> None:
+    """Flask answers a view that returns nothing with a 500 ("did not return a valid
+    response"); FastAPI sent 200 and ``null``. Falling off the end and a bare ``return``
+    become ``return flask_response(None)``, which raises Flask's TypeError; a view whose
+    every path returns is left alone."""
+    import pytest
+
+    from asyncify.compat import flask_response
+
+    source = (b"from flask import Blueprint, request\n\nbp = Blueprint('v', __name__)\n\n\n"
+              b"@bp.route('/a', methods=['GET', 'POST'])\ndef a():\n"
+              b"    if request.method == 'GET':\n        return {'ok': 1}\n\n\n"
+              b"@bp.get('/b')\ndef b():\n    if request.args.get('x'):\n        return\n"
+              b"    return {'b': 1}\n\n\n"
+              b"@bp.get('/c')\ndef c():\n    if request.args.get('x'):\n        return {'x': 1}\n"
+              b"    else:\n        return {'y': 1}\n")
+    text = transform("views.py", source, select("flask-to-fastapi")).new.decode()
+    ast.parse(text)
+    a, b, c = text.split("@bp.")[1:]
+    assert a.rstrip().endswith("return flask_response(None)")
+    assert "        return flask_response(None)\n    return FlaskJSONResponse({'b': 1})" in b
+    assert "flask_response(None)" not in c
+    again = transform("views.py", text.encode(), select("flask-to-fastapi"))
+    assert again.status == "unchanged"
+    with pytest.raises(TypeError, match="did not return a valid response"):
+        flask_response(None)

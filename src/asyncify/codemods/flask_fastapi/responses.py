@@ -16,6 +16,8 @@ an app or blueprint staying Flask name (a recipe run over the project finds thos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from .._rule import Example, Rule, register
@@ -118,7 +120,16 @@ class Responses(Rule):
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
-        _, needs = self._stack.pop()
+        in_view, needs = self._stack.pop()
+        if (in_view and not legacy(self.p) and isinstance(updated.body, cst.IndentedBlock)
+                and _falls_through(updated.body.body) and not _yields(updated)):
+            # Flask answers a view that ends without returning with a 500 (TypeError: "did
+            # not return a valid response"); FastAPI would send 200 and "null".
+            self.p.need_import("asyncify.compat", "flask_response")
+            self.p.changed(self.id)
+            end = cst.parse_statement("return flask_response(None)\n")
+            updated = updated.with_changes(body=updated.body.with_changes(
+                body=[*updated.body.body, end]))
         kept = self._kept.pop(self.p.qualname(), None)
         if kept:
             name = self.p.qualname().replace(".<locals>", "")
@@ -137,8 +148,13 @@ class Responses(Rule):
         return unshadow_flask_request(self.p, updated)
 
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
-        if not self._in_view() or updated.value is None:
+        if not self._in_view() or legacy(self.p):
             return updated
+        if updated.value is None:  # a bare return: Flask's 500, as above
+            self.p.need_import("asyncify.compat", "flask_response")
+            self.p.changed(self.id)
+            return updated.with_changes(value=cst.parse_expression("flask_response(None)"),
+                                        whitespace_after_return=cst.SimpleWhitespace(" "))
         value = updated.value
         wrapped: cst.BaseExpression
         if isinstance(value, cst.Dict | cst.List | cst.DictComp | cst.ListComp):
@@ -255,3 +271,50 @@ class Responses(Rule):
         self.p.need_import("starlette.responses", "Response")
         self.p.changed(self.id)
         return cst.Call(cst.Name("Response"), args)
+
+
+def _falls_through(body: Sequence[cst.BaseStatement]) -> bool:
+    """Whether running ``body`` can reach its end (conservatively: yes unless every path
+    visibly returns or raises)."""
+    if not body:
+        return True
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return not any(isinstance(s, cst.Return | cst.Raise) for s in last.body)
+    if isinstance(last, cst.If):
+        return _if_falls_through(last)
+    if isinstance(last, cst.With):
+        return _falls_through(last.body.body)  # type: ignore[arg-type]
+    if isinstance(last, cst.Try):
+        return (_falls_through(last.body.body)  # type: ignore[arg-type]
+                or any(_falls_through(h.body.body) for h in last.handlers))  # type: ignore[arg-type]
+    return True
+
+
+def _if_falls_through(node: cst.If) -> bool:
+    if _falls_through(node.body.body):  # type: ignore[arg-type]
+        return True
+    if node.orelse is None:
+        return True
+    if isinstance(node.orelse, cst.If):
+        return _if_falls_through(node.orelse)
+    return _falls_through(node.orelse.body.body)  # type: ignore[arg-type]
+
+
+def _yields(function: cst.FunctionDef) -> bool:
+    """Whether the function is a generator (a streamed body: not this rule's)."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            nonlocal found
+            found = True
+
+    function.visit(_Find())
+    return found
