@@ -145,3 +145,41 @@ def test_second_run_changes_nothing(converted):
                                 "--root", str(root), str(root / "shop")])
     assert again.exit_code == 0, again.output
     assert again.stdout == ""
+
+
+SESSIONS_NOT_PORTED = '''import requests
+from requests.exceptions import HTTPError
+
+session = requests.Session()
+
+
+def fetch(path, s: requests.Session = session):
+    try:
+        r = s.get("http://fx" + path, timeout=5)
+        r.raise_for_status()
+    except HTTPError:
+        return None
+    return r.json()
+
+
+def module_level(path):
+    return session.get("http://fx" + path, timeout=5).json()
+
+
+def view():
+    return fetch("/a"), module_level("/b")
+'''
+
+
+def test_calls_on_a_session_the_rules_do_not_port_keep_their_functions_sync(
+        tmp_path: Path) -> None:
+    """A ``requests.Session`` made at module level, or passed in: ASY205 does not make it
+    an AsyncClient, so its calls stay requests'. Their functions (and callers) stayed
+    ``async def`` around the blocking call, with ``except HTTPError`` turned into httpx's
+    (the real error no longer caught); they keep ``def`` with a marker saying why."""
+    (tmp_path / "svc.py").write_text(SESSIONS_NOT_PORTED)
+    result = runner.invoke(app, ["apply", "--recipe", "requests-to-httpx", "--propagate",
+                                 "--root", str(tmp_path), "--allow-dirty", str(tmp_path)])
+    assert "async def" not in result.output and "httpx.HTTPStatusError" not in result.output
+    assert result.output.count("ASY204 left blocking code in it: requests.Session.get() on "
+                               "a session asyncify does not port here") >= 2

@@ -153,6 +153,17 @@ class SessionCalls(Rule):
         ):
             return func.value  # the line is already str
         session = self._found().calls.get(id(original))
+        if session is None and self.p.in_async() and isinstance(func, cst.Attribute) and (
+                # (a call chained on it, .json(), starts at the same position)
+                self.p.site(original) == f"requests.Session.{func.attr.value}"):
+            # A session this rule does not port (made at module level, or passed in): its
+            # calls stay requests', so a function propagation wanted async stays sync.
+            if self.p.qualname() in self.p.file.make_async:
+                note(self.p, KEPT)
+                keep(self.p, self.id, f"{self.p.site(original)}() on a session asyncify does "
+                     "not port here (one made at module level or passed in): make it an "
+                     "httpx.AsyncClient by hand")
+            return updated
         if session is None or not self.p.in_async() or not isinstance(func, cst.Attribute):
             return updated
         why = session.why(self.p.qualname())
