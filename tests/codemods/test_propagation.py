@@ -183,3 +183,45 @@ def test_calls_on_a_session_the_rules_do_not_port_keep_their_functions_sync(
     assert "async def" not in result.output and "httpx.HTTPStatusError" not in result.output
     assert result.output.count("ASY204 left blocking code in it: requests.Session.get() on "
                                "a session asyncify does not port here") >= 2
+
+
+CURSOR_NOT_PORTED = '''import psycopg2
+
+conn = psycopg2.connect("dbname=test")
+cursor = conn.cursor()
+
+
+def rows(x):
+    cursor.execute("SELECT %s", (x,))
+    return cursor.fetchall()
+
+
+def passed_in(cur, x):
+    cur.execute("SELECT %s", (x,))
+    return cur.fetchone()
+
+
+def titles(x):
+    with conn.cursor() as cur:
+        cur.execute("SELECT %s", (x,))
+        return cur.fetchall()
+
+
+def view():
+    return rows(1), passed_in(cursor, 2), titles(3)
+'''
+
+
+def test_calls_on_a_cursor_the_rules_do_not_convert_keep_their_functions_sync(
+        tmp_path: Path) -> None:
+    """A psycopg2 cursor made at module level (or passed in): ASY301 converts only the
+    cursors its with-blocks open, so ``rows`` stayed ``async def`` around a blocking
+    ``cursor.execute``; it keeps ``def`` with a marker, as do its callers, while the
+    with-block function is converted as before."""
+    (tmp_path / "db.py").write_text(CURSOR_NOT_PORTED)
+    result = runner.invoke(app, ["apply", "--recipe", "psycopg2-to-asyncpg", "--propagate",
+                                 "--root", str(tmp_path), "--allow-dirty", str(tmp_path)])
+    out = result.output
+    assert "+async def rows" not in out and "+async def view" not in out, out
+    assert "cursor.execute() on a cursor not opened in a with-block here" in out
+    assert "+async def titles(x):" in out  # the with-block cursor is still converted

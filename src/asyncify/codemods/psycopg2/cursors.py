@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from .._engine import Pass
 from .._rule import Example, Rule, register
 from ..propagation.keep import keep
 from ._block import Cursor, Rows, convert, uses, why
@@ -187,8 +188,19 @@ class CursorBlocks(Rule):
         ),
     )
 
+    def __init__(self, p: Pass) -> None:
+        super().__init__(p)
+        self._open: list[set[str]] = []
+
+    def visit_With(self, node: cst.With) -> None:
+        # The cursors this block opens: their calls are converted with the block.
+        self._open.append({item.asname.name.value for item in node.items
+                           if self._is_cursor(item) and item.asname is not None
+                           and isinstance(item.asname.name, cst.Name)})
+
     def leave_With(self, original: cst.With, updated: cst.With) -> (
             cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]):
+        self._open.pop()
         if not self.p.in_async():
             return updated
         found = [(n, item) for n, item in enumerate(updated.items) if self._is_cursor(item)]
@@ -260,6 +272,19 @@ class CursorBlocks(Rule):
         return Cursor(item.asname.name.value, call.func.value, rows, need, bulk)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        func = original.func
+        if (self.p.in_async() and isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and self.p.site(original) == f"psycopg2.extensions.cursor.{func.attr.value}"
+                and not any(func.value.value in names for names in self._open)):
+            # A cursor this rule does not convert (made at module level, or passed in): its
+            # calls stay psycopg2's, so the function stays sync.
+            why = (f"{func.value.value}.{func.attr.value}() on a cursor not opened in a "
+                   "with-block here (made at module level or passed in): rewrite its uses "
+                   "onto conn.fetch/fetchrow/execute")
+            self.p.todo(self.id, original, why)
+            keep(self.p, self.id, why)
+            return updated
         # A cursor outside a with-block is passed around or kept: never guessed.
         if (self.p.in_async() and isinstance(original.func, cst.Attribute)
                 and original.func.attr.value == "cursor" and not original.args
