@@ -54,6 +54,10 @@ def collect(paths: Sequence[Path], root: Path) -> tuple[list[tuple[str, Path]], 
         )
         for candidate in candidates:
             shown = os.path.relpath(candidate.absolute(), root)
+            if path.is_dir() and _generated(candidate, path):
+                problems.append(Outcome(shown, "skipped", "written by asyncify apply (a twin "
+                                        "package): re-run apply to regenerate it"))
+                continue
             try:
                 resolved = inside_root(root, candidate)
             except AsyncifyError as exc:
@@ -61,6 +65,22 @@ def collect(paths: Sequence[Path], root: Path) -> tuple[list[tuple[str, Path]], 
                 continue
             files.setdefault(shown, resolved)
     return sorted(files.items()), problems
+
+
+# The manifest `asyncify apply` keeps in the twin package it writes (migrate.MANIFEST).
+_TWIN_MANIFEST = "migrated.txt"
+
+
+def _generated(file: Path, top: Path) -> bool:
+    """Whether ``file`` is in a twin package ``asyncify apply`` wrote under ``top`` (a
+    directory holding its manifest): a recipe run over the project must not rewrite it (it
+    awaited the already awaited calls again)."""
+    for parent in file.parents:
+        if (parent / _TWIN_MANIFEST).is_file():
+            return True
+        if parent == top or parent == parent.parent:
+            return False
+    return False
 
 
 def run_recipe(

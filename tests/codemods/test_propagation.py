@@ -225,3 +225,20 @@ def test_calls_on_a_cursor_the_rules_do_not_convert_keep_their_functions_sync(
     assert "+async def rows" not in out and "+async def view" not in out, out
     assert "cursor.execute() on a cursor not opened in a with-block here" in out
     assert "+async def titles(x):" in out  # the with-block cursor is still converted
+
+
+def test_a_recipe_over_the_project_leaves_the_twin_package_alone(tmp_path: Path) -> None:
+    """``apply --recipe … --propagate .`` after ``apply ENDPOINT``: the twin package (the
+    directory holding apply's manifest) is apply's to regenerate; rewriting it awaited the
+    awaited calls again (``await (await h.fetch())``)."""
+    (tmp_path / "svc.py").write_text(
+        "import requests\n\n\ndef fetch():\n    return requests.get('http://x', timeout=1)\n")
+    twin = tmp_path / "svc_async"
+    twin.mkdir()
+    (twin / "migrated.txt").write_text("svc.view\n")
+    (twin / "__init__.py").write_text(
+        "import requests\n\n\ndef fetch():\n    return requests.get('http://x', timeout=1)\n")
+    result = runner.invoke(app, ["apply", "--recipe", "requests-to-httpx", "--propagate",
+                                 "--root", str(tmp_path), "--allow-dirty", str(tmp_path)])
+    assert "svc_async/__init__.py: skipped: written by asyncify apply" in result.output
+    assert "+++ b/svc.py" in result.output and "+++ b/svc_async" not in result.output
