@@ -382,6 +382,24 @@ def _with_markers(statement: Any, todos: list[Todo]) -> Any:
     return statement.with_changes(leading_lines=[*statement.leading_lines, *added])
 
 
+def after_imports(module: cst.Module, statements: Sequence[cst.BaseStatement]) -> cst.Module:
+    """``statements`` after the module's leading import block (after its docstring when it
+    starts with no import)."""
+    body = list(module.body)
+    at = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(
+                statement.body[0], cst.Import | cst.ImportFrom):
+            at = index + 1
+        elif index > at:
+            break
+    if at == 0 and body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(
+            body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value,
+                                                      cst.SimpleString | cst.ConcatenatedString):
+        at = 1
+    return module.with_changes(body=[*body[:at], *statements, *body[at:]])
+
+
 def add_imports(module: cst.Module, needed: list[tuple[str, str | None]]) -> cst.Module:
     """Add ``import m`` / ``from m import name`` at the top level unless already there:
     after the imports that open the module (and its docstring), never after code that may

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from ..codemods._engine import after_imports
 from ..codemods._rule import dotted
 from ..codemods.sqlalchemy.awaits import AWAITED
 from ._sqla_lazy import SAFE_CALLS, Hoist, Touches
@@ -282,24 +283,8 @@ def _code(node: cst.CSTNode) -> str:
 def _add_imports(module: cst.Module, imports: Sequence[tuple[str, str]]) -> cst.Module:
     """The imports after the module's leading import block (the twin's tidy pass sorts and
     merges them)."""
-    body = list(module.body)
-    at = 0
-    for index, statement in enumerate(body):
-        if isinstance(statement, cst.SimpleStatementLine) and isinstance(
-                statement.body[0], cst.Import | cst.ImportFrom):
-            at = index + 1
-        elif index > at:
-            break
-    if at == 0 and body and _is_docstring(body[0]):
-        at = 1
-    new = [cst.parse_statement(f"from {m} import {n}\n") for m, n in imports]
-    return module.with_changes(body=[*body[:at], *new, *body[at:]])
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine)
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString))
+    return after_imports(module, [cst.parse_statement(f"from {m} import {n}\n")
+                                  for m, n in imports])
 
 
 def _commits(small: cst.BaseSmallStatement, session: str) -> bool:

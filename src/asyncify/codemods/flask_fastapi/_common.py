@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .._engine import Pass
+from .._engine import Pass, after_imports
 from .._rule import UsedNames, bound_name, dotted
 from ._legacy import (
     flask_served,
@@ -407,13 +407,7 @@ def import_flask_request_alias(p: Pass, module: cst.Module) -> cst.Module:
         return module
     if not _global_request_read(module):  # every Flask read is flask_request's now
         module = _without_flask_request(module)
-    body = list(module.body)
-    at = 0
-    for index, statement in enumerate(body):
-        if isinstance(statement, cst.SimpleStatementLine) and isinstance(
-                statement.body[0], cst.Import | cst.ImportFrom):
-            at = index + 1
-    return module.with_changes(body=[*body[:at], line, *body[at:]])
+    return after_imports(module, [line])
 
 
 def _global_request_read(module: cst.Module) -> bool:
