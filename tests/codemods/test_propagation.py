@@ -242,3 +242,19 @@ def test_a_recipe_over_the_project_leaves_the_twin_package_alone(tmp_path: Path)
                                  "--root", str(tmp_path), "--allow-dirty", str(tmp_path)])
     assert "svc_async/__init__.py: skipped: written by asyncify apply" in result.output
     assert "+++ b/svc.py" in result.output and "+++ b/svc_async" not in result.output
+
+
+def test_a_dict_display_sent_as_data_gets_no_unknown_type_marker(tmp_path: Path) -> None:
+    """``data={"n": value}`` is a dict: requests_params drops its None values as requests
+    does, and the "data= of unknown type … str/bytes bodies want content=" TODO said nothing
+    true; a name (whose type the call does not show) keeps the TODO."""
+    from asyncify.codemods import select, transform
+
+    source = (b"import requests\n\n\nasync def send(value, body):\n"
+              b"    requests.post('http://x', data={'n': value}, timeout=1)\n"
+              b"    requests.post('http://x', data=body, timeout=1)\n")
+    outcome = transform("send.py", source, select("requests-to-httpx"))
+    text = outcome.new.decode()
+    assert "data=requests_params({'n': value})" in text
+    assert [t.message.startswith("data= of unknown type") for t in outcome.todos
+            if t.rule == "ASY201"].count(True) == 1
