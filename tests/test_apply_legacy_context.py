@@ -257,3 +257,34 @@ def n():
             "(legacy line 15) is not converted (its receiver's type is not known)"
             ) in applied.output
     assert "+def n():" in applied.output
+
+
+def test_a_handler_reaching_io_no_rule_converts_is_reported(tmp_path: Path) -> None:
+    """sqlite3, which no rule converts, in a helper the view calls: the view stays sync
+    (served in a worker thread, as before) and apply said nothing while ``plan`` said
+    "convert"; the report names the call, where it is, and what to port it to."""
+    _legacy_repo(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/views.py": '''import sqlite3
+
+from flask import Flask, g, jsonify
+
+app = Flask(__name__)
+app.config["DB"] = "x.db"
+
+
+def get_db():
+    if "db" not in g:
+        g.db = sqlite3.connect(app.config["DB"])
+    return g.db
+
+
+@app.route("/a")
+def a():
+    return jsonify(get_db().execute("SELECT 1").fetchall())
+''',
+    })
+    applied = runner.invoke(app, ["apply", "svc.views.a", "--root", str(tmp_path)])
+    assert ("a stays sync, served in a worker thread: sqlite3.connect in get_db() (legacy "
+            "line 11) is not converted; no rule converts it: port it by hand (aiosqlite, or "
+            "await asyncio.to_thread(...))") in applied.output, applied.output

@@ -386,7 +386,16 @@ def _sync_handlers(graph: CallGraph, twin: bytes, names: Sequence[str]) -> list[
     lines = twin.decode("utf-8", "replace").splitlines()
     found = []
     for name in names:
+        # Its own I/O first, else the nearest function it calls that does I/O (a helper
+        # running sqlite3, which no rule converts).
+        where = name
         sites = [s for s in graph.sites.get(name, ()) if s.operation.io]
+        if not sites and name in graph.blocking:
+            for reached in graph.reach([name]):
+                sites = [s for s in graph.sites.get(reached, ()) if s.operation.io]
+                if sites:
+                    where = reached
+                    break
         if not sites:
             continue
         short = graph.functions[name].summary.qualname.rpartition(".")[2]
@@ -394,10 +403,16 @@ def _sync_handlers(graph: CallGraph, twin: bytes, names: Sequence[str]) -> list[
                      if re.match(rf"\s*def {re.escape(short)}\(", text)), 0)
         site = sites[0]
         why = " (its receiver's type is not known)" if site.confidence == "heuristic" else ""
+        inside = ("" if where == name else
+                  f" in {graph.functions[where].summary.qualname}()")
+        if any(rule.converts_op(site.target) for rule in REGISTRY):
+            advice = ("make its I/O visible to asyncify (a connection from a function, not "
+                      "Flask's g) or convert it by hand")
+        else:
+            advice = f"no rule converts it: port it by hand ({site.operation.replacement})"
         found.append(f"{line}: {short} stays sync, served in a worker thread: "
-                     f"{site.target} (legacy line {site.line}) is not converted{why}; "
-                     "make its I/O visible to asyncify (a connection from a function, not "
-                     "Flask's g) or convert it by hand")
+                     f"{site.target}{inside} (legacy line {site.line}) is not converted{why}"
+                     f"; {advice}")
     return found
 
 
