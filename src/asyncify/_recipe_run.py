@@ -76,10 +76,23 @@ def _generated(file: Path, top: Path) -> bool:
     directory holding its manifest): a recipe run over the project must not rewrite it (it
     awaited the already awaited calls again)."""
     for parent in file.parents:
-        if (parent / _TWIN_MANIFEST).is_file():
+        if (parent / _TWIN_MANIFEST).is_file() and _written_by_apply(parent):
             return True
         if parent == top or parent == parent.parent:
             return False
+    return False
+
+
+def _written_by_apply(package: Path) -> bool:
+    """The package's entry point or ``__init__`` carries apply's header (a user's own
+    ``migrated.txt`` elsewhere does not make a directory a twin package)."""
+    for name in ("main.py", "standalone.py", "__init__.py"):
+        try:
+            head = (package / name).read_bytes()[:600]
+        except OSError:
+            continue
+        if b"written by `asyncify apply`" in head:
+            return True
     return False
 
 

@@ -237,11 +237,18 @@ def test_a_recipe_over_the_project_leaves_the_twin_package_alone(tmp_path: Path)
     twin.mkdir()
     (twin / "migrated.txt").write_text("svc.view\n")
     (twin / "__init__.py").write_text(
+        "# Async twin of svc, written by `asyncify apply` (re-run it; do not edit).\n"
+        "import requests\n\n\ndef fetch():\n    return requests.get('http://x', timeout=1)\n")
+    mine = tmp_path / "docs_tools"  # a user's own migrated.txt: not a twin package
+    mine.mkdir()
+    (mine / "migrated.txt").write_text("notes\n")
+    (mine / "fetcher.py").write_text(
         "import requests\n\n\ndef fetch():\n    return requests.get('http://x', timeout=1)\n")
     result = runner.invoke(app, ["apply", "--recipe", "requests-to-httpx", "--propagate",
                                  "--root", str(tmp_path), "--allow-dirty", str(tmp_path)])
     assert "svc_async/__init__.py: skipped: written by asyncify apply" in result.output
     assert "+++ b/svc.py" in result.output and "+++ b/svc_async" not in result.output
+    assert "+++ b/docs_tools/fetcher.py" in result.output
 
 
 def test_a_dict_display_sent_as_data_gets_no_unknown_type_marker(tmp_path: Path) -> None:

@@ -291,3 +291,38 @@ def test_a_remembered_url_match_gives_each_request_its_own_view_args() -> None:
     migrated_answers = asyncio.run(run(combine(legacy(), [(router, "")])))
     assert migrated_answers == legacy_answers
     assert [a["lang"] for a in migrated_answers] == ["de", "de", "fr", "de"]
+
+
+def test_an_app_converter_runs_for_every_request() -> None:
+    """An app's URL converter may load an object per request (``<user:user>``): its match is
+    not remembered, so each request gets its own value, as under Flask."""
+    from werkzeug.routing import BaseConverter
+
+    loads: list[int] = []
+
+    class Counted(BaseConverter):
+        def to_python(self, value: str) -> Any:
+            loads.append(1)
+            return {"value": value, "load": len(loads)}
+
+    def legacy() -> Flask:
+        app = Flask(__name__)
+        app.url_map.converters["counted"] = Counted
+        app.add_url_rule("/c/<counted:thing>", "thing", thing)
+        return app
+
+    def thing(thing: Any) -> Any:
+        return jsonify(seen=request.view_args["thing"]["load"])
+
+    router = APIRouter()
+    router.add_api_route("/c/{thing}", flask_view(lambda thing: jsonify(
+        seen=request.view_args["thing"]["load"])), methods=["GET"], name="thing")
+
+    async def run(app: Any) -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as c:
+            return [(await c.get("/c/x")).json()["seen"] for _ in range(3)]
+
+    loads.clear()
+    first = asyncio.run(run(combine(legacy(), [(router, "")])))
+    assert first == [1, 2, 3]  # a new value per request, not the first one again

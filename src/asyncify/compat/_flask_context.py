@@ -66,12 +66,22 @@ _matches: weakref.WeakKeyDictionary[Flask, dict[tuple[str, str, str], tuple[Any,
     weakref.WeakKeyDictionary())
 
 
+def _plain_values(rule: Any) -> bool:
+    """Whether every URL converter of ``rule`` is one of Werkzeug's own, whose values (str,
+    int, float, UUID) only depend on the path: an app's converter may load an object per
+    request (``<user:user>``), so its match is made again each time, as Flask does."""
+    from werkzeug.routing.converters import DEFAULT_CONVERTERS
+
+    builtin = tuple(DEFAULT_CONVERTERS.values())
+    return all(type(c) in builtin for c in getattr(rule, "_converters", {}).values())
+
+
 def _match(request: Any) -> None:
     """What ``RequestContext`` does when it is pushed: match the URL (once, on first need).
 
     Where the match depends on the method and path alone (no host or subdomain matching,
-    no ``TRUSTED_HOSTS`` check), a successful one is remembered, as a Werkzeug rule and
-    a copy of its view arguments: the app's URL map is fixed once it serves requests, and
+    no ``TRUSTED_HOSTS`` check, only Werkzeug's own converters), a successful one is
+    remembered, as a Werkzeug rule and a copy of its view arguments: the app's URL map is fixed once it serves requests, and
     Werkzeug's matcher (with the adapter it binds to the request first) is the most
     expensive part of a request context."""
     state = request.__dict__
@@ -99,7 +109,7 @@ def _match(request: Any) -> None:
         state["routing_exception"] = e
         return
     state["url_rule"], state["view_args"] = rule, view_args
-    if key is not None:
+    if key is not None and _plain_values(rule):
         known = _matches.setdefault(app, {})
         if len(known) >= MATCH_CACHE:
             known.clear()

@@ -106,3 +106,14 @@ def test_a_view_that_can_end_without_a_response_still_fails_as_in_flask() -> Non
     assert again.status == "unchanged"
     with pytest.raises(TypeError, match="did not return a valid response"):
         flask_response(None)
+
+
+def test_a_bare_return_in_a_streamed_view_still_ends_the_stream() -> None:
+    """A generator view streams its body; a bare ``return`` there ends the stream (it is not
+    "no response"): left as it is, and no ``flask_response(None)`` is appended."""
+    source = (b"from flask import Blueprint, request\n\nbp = Blueprint('v', __name__)\n\n\n"
+              b"@bp.get('/s')\ndef s():\n    yield 'a'\n    if request.args.get('x'):\n"
+              b"        return\n    yield 'b'\n")
+    outcome = transform("views.py", source, select("flask-to-fastapi"))
+    text = (outcome.new or source).decode()
+    assert "flask_response(None)" not in text

@@ -96,6 +96,7 @@ class Responses(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         scan(self.p, node)
         self._stack: list[tuple[bool, bool]] = []  # (is a view/handler, needs request)
+        self._generators: list[bool] = []  # whether each enclosing function yields
         # Flask helpers kept in functions only legacy code calls: qualname → helper names.
         self._kept: dict[str, list[str]] = {}
         self._classes: list[str] = []  # enclosing classes (a class view's methods)
@@ -114,6 +115,7 @@ class Responses(Rule):
         f = facts(self.p)
         name = view_key(self._classes, node.name.value)
         self._stack.append((name in f.views or name in f.handlers, False))
+        self._generators.append(_yields(node))  # a streamed body: its bare return ends it
 
     def _in_view(self) -> bool:
         return bool(self._stack) and self._stack[-1][0]
@@ -121,8 +123,9 @@ class Responses(Rule):
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         in_view, needs = self._stack.pop()
+        generator = self._generators.pop()
         if (in_view and not legacy(self.p) and isinstance(updated.body, cst.IndentedBlock)
-                and _falls_through(updated.body.body) and not _yields(updated)):
+                and _falls_through(updated.body.body) and not generator):
             # Flask answers a view that ends without returning with a 500 (TypeError: "did
             # not return a valid response"); FastAPI would send 200 and "null".
             self.p.need_import("asyncify.compat", "flask_response")
@@ -150,6 +153,8 @@ class Responses(Rule):
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         if not self._in_view() or legacy(self.p):
             return updated
+        if updated.value is None and self._generators and self._generators[-1]:
+            return updated  # ends a streamed body
         if updated.value is None:  # a bare return: Flask's 500, as above
             self.p.need_import("asyncify.compat", "flask_response")
             self.p.changed(self.id)
