@@ -67,16 +67,14 @@ def collect(paths: Sequence[Path], root: Path) -> tuple[list[tuple[str, Path]], 
     return sorted(files.items()), problems
 
 
-# The manifest `asyncify apply` keeps in the twin package it writes (migrate.MANIFEST).
-_TWIN_MANIFEST = "migrated.txt"
-
-
 def _generated(file: Path, top: Path) -> bool:
     """Whether ``file`` is in a twin package ``asyncify apply`` wrote under ``top`` (a
     directory holding its manifest): a recipe run over the project must not rewrite it (it
     awaited the already awaited calls again)."""
+    from .migrate import MANIFEST  # migrate writes through this module: imported here
+
     for parent in file.parents:
-        if (parent / _TWIN_MANIFEST).is_file() and _written_by_apply(parent):
+        if (parent / MANIFEST).is_file() and _written_by_apply(parent):
             return True
         if parent == top or parent == parent.parent:
             return False

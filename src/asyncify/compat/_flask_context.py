@@ -31,8 +31,10 @@ from flask.globals import _cv_app, _cv_request
 from flask.signals import request_tearing_down
 from starlette.types import Scope
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing.converters import DEFAULT_CONVERTERS
 
-_sentinel: Any = object()
+# ``pop()`` without an exception: take the one being handled, as Flask does.
+CURRENT_EXCEPTION: Any = object()
 _MATCHED = "_asyncify_matched"
 
 
@@ -66,14 +68,14 @@ _matches: weakref.WeakKeyDictionary[Flask, dict[tuple[str, str, str], tuple[Any,
     weakref.WeakKeyDictionary())
 
 
+_BUILTIN_CONVERTERS = frozenset(DEFAULT_CONVERTERS.values())
+
+
 def _plain_values(rule: Any) -> bool:
     """Whether every URL converter of ``rule`` is one of Werkzeug's own, whose values (str,
     int, float, UUID) only depend on the path: an app's converter may load an object per
     request (``<user:user>``), so its match is made again each time, as Flask does."""
-    from werkzeug.routing.converters import DEFAULT_CONVERTERS
-
-    builtin = tuple(DEFAULT_CONVERTERS.values())
-    return all(type(c) in builtin for c in getattr(rule, "_converters", {}).values())
+    return all(type(c) in _BUILTIN_CONVERTERS for c in getattr(rule, "_converters", {}).values())
 
 
 def _match(request: Any) -> None:
@@ -81,9 +83,9 @@ def _match(request: Any) -> None:
 
     Where the match depends on the method and path alone (no host or subdomain matching,
     no ``TRUSTED_HOSTS`` check, only Werkzeug's own converters), a successful one is
-    remembered, as a Werkzeug rule and a copy of its view arguments: the app's URL map is fixed once it serves requests, and
-    Werkzeug's matcher (with the adapter it binds to the request first) is the most
-    expensive part of a request context."""
+    remembered, as a Werkzeug rule and a copy of its view arguments: the app's URL map is
+    fixed once it serves requests, and Werkzeug's matcher (with the adapter it binds to the
+    request first) is the most expensive part of a request context."""
     state = request.__dict__
     if _MATCHED in state:
         return
@@ -219,11 +221,11 @@ class LeanRequestContext(RequestContext):
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:
+    def pop(self, exc: BaseException | None = CURRENT_EXCEPTION) -> None:
         clear_request = len(self._cv_tokens) == 1
         try:
             if clear_request:
-                if exc is _sentinel:
+                if exc is CURRENT_EXCEPTION:
                     exc = sys.exc_info()[1]
                 teardown_request(self.app, exc, self._asyncify_hooks)
                 if self._asyncify_request is not None:

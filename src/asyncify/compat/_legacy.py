@@ -28,8 +28,13 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._flask import as_werkzeug, flask_response, from_werkzeug, set_flask_app
-from ._flask_context import Hooks, LeanRequestContext, preprocess_request, process_response
-from ._flask_context import _sentinel as _SENTINEL
+from ._flask_context import (
+    CURRENT_EXCEPTION,
+    Hooks,
+    LeanRequestContext,
+    preprocess_request,
+    process_response,
+)
 
 if TYPE_CHECKING:
     from ..rollout import Rollout
@@ -72,12 +77,8 @@ def _after(legacy: Any, status: int, headers: list[tuple[bytes, bytes]]) -> tupl
 _FINALIZED = "_asyncify_unhandled"
 
 
-def _unhandled() -> BaseException | None:
-    return getattr(_cv_request.get(), _FINALIZED, None)
-
-
 def _finalized() -> bool:
-    return _unhandled() is not None
+    return getattr(_cv_request.get(), _FINALIZED, None) is not None
 
 
 def _handle(legacy: Any, error: BaseException) -> Any:
@@ -200,7 +201,7 @@ class LegacyContext:
                 response = await run_in_threadpool(_on_error, legacy, exc)
                 await response(scope, replay, send)
         finally:
-            context.pop(getattr(context, _FINALIZED, _SENTINEL))
+            context.pop(getattr(context, _FINALIZED, CURRENT_EXCEPTION))
 
 
 async def _body(receive: Receive) -> bytes:

@@ -32,7 +32,7 @@ from ._factory import factory_call
 from ._owners import Foreign, foreign_apps, foreign_owners, router_twin, with_blueprints
 from ._sqla import converts, relationships, request_session_pass
 from ._tidy import tidy
-from ._twins import TwinModule, bound_only_when_run, build_twin, twin_name
+from ._twins import TwinModule, build_twin, twin_name
 
 MANIFEST = "migrated.txt"
 
@@ -105,8 +105,8 @@ def migrate(
     top = chosen[0].view.partition(".")[0]
     package = package or f"{top}_async"
     # Beside the legacy top-level package or module: src/shop → src/shop_async.
-    where = _source_dir(graph, top)
-    package_dir = f"{where}/{package}" if where else package
+    package_dir = _package_dir(graph, top, package)
+    where = package_dir.rpartition("/")[0]
     manifest = root / package_dir / MANIFEST
     applied = [e.id for e in chosen]
     if manifest.is_file():
@@ -324,8 +324,6 @@ def _build(
                         *(b[0] for b in module.summary.body.bindings if b[2] == "=")]
         source = read(module_name)
         assert source is not None  # an indexed module
-        run_only = bound_only_when_run(source)
-        legacy_names = [n for n in legacy_names if n not in run_only]
         here = foreign.get(module_name, [])
         made: dict[str, cst.SimpleStatementLine | None] = {f.local: None for f in here}
         try:
@@ -464,14 +462,14 @@ def _twin_path(relpath: str, module: str, twin: str, package: str) -> str:
     return "/".join([*prefix, *names[:-1], f"{names[-1]}.py"])
 
 
-def _source_dir(graph: CallGraph, top: str) -> str:
-    """The directory holding the legacy top-level package or module ``top``, relative to the
-    root ("" at the root, ``src`` for a src/ layout)."""
+def _package_dir(graph: CallGraph, top: str, package: str) -> str:
+    """The twin package's directory, relative to the root: where :func:`_twin_path` puts
+    the twin of the legacy top-level package or module ``top`` (``src/shop_async`` for a
+    src/ layout)."""
     module = graph.resolver.index.modules.get(top)
     if module is None:
-        return ""
-    parts = module.file.relpath.split("/")
-    return "/".join(parts[:-2] if parts[-1] == "__init__.py" else parts[:-1])
+        return package
+    return _twin_path(module.file.relpath, top, package, package).rpartition("/")[0]
 
 
 def _package_inits(root: Path, package: str, paths: list[str]) -> list[str]:

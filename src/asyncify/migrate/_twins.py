@@ -20,7 +20,7 @@ import libcst as cst
 
 from ..codemods import FileContext, transform
 from ..codemods._engine import add_imports
-from ..codemods._rule import dotted
+from ..codemods._rule import UsedNames, bound_name, dotted
 from ._getters import legacy_getter_calls
 from ._owners import _Names, is_router, taken_router
 from ._tidy import tidy
@@ -111,7 +111,8 @@ def build_twin(
             *((home, cls) for _, cls, home in module.getters if home != module.twin),
         ])
     defined = _defined(trimmed)
-    missing = sorted(n for n in set(legacy_names) - defined if not n.startswith("__"))
+    missing = sorted(n for n in set(legacy_names) - defined - _bound_only_when_run(tree)
+                     if not n.startswith("__"))
     packages = {module.legacy.partition(".")[0], module.twin.partition(".")[0]}
     trimmed = tidy(trimmed, packages, (module.legacy, missing))
     note = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
@@ -399,43 +400,21 @@ def _injected(function: cst.FunctionDef, legacy: list[str] | None = None) -> lis
             and p.name.value not in variables]
 
 
-def bound_only_when_run(source: bytes) -> frozenset[str]:
+def _bound_only_when_run(module: cst.Module) -> set[str]:
     """The names the module binds only under ``if __name__ == "__main__":`` (``PORT = 5000;
     app.run(port=PORT)``): not there when the module is imported, so the twin must not
     import them from it."""
-    import ast
-
-    if b"__main__" not in source:
-        return frozenset()
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return frozenset()
-
-    def run_block(node: ast.stmt) -> bool:
-        test = node.test if isinstance(node, ast.If) else None
-        return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-                and test.left.id == "__name__" and len(test.comparators) == 1
-                and isinstance(test.comparators[0], ast.Constant)
-                and test.comparators[0].value == "__main__")
-
-    def bound(nodes: Iterable[ast.AST]) -> set[str]:
-        """Module-level bindings: function and class bodies are not entered."""
-        names: set[str] = set()
-        for node in nodes:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                names.add(node.name)
-                continue
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, ast.alias):
-                names.add((node.asname or node.name).partition(".")[0])
-            names |= bound(ast.iter_child_nodes(node))
-        return names
-
-    inside = bound(n for n in tree.body if run_block(n))
-    outside = bound(n for n in tree.body if not run_block(n))
-    return frozenset(inside - outside)
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for statement in module.body:
+        run = (isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison)
+               and isinstance(statement.test.left, cst.Name)
+               and statement.test.left.value == "__name__"
+               and len(statement.test.comparisons) == 1
+               and isinstance(statement.test.comparisons[0].comparator, cst.SimpleString)
+               and statement.test.comparisons[0].comparator.evaluated_value == "__main__")
+        (inside if run else outside).update(_bound_at_top(statement))
+    return inside - outside
 
 
 _STAYS_FLASK = re.compile(r"TODO\[asyncify ASY101\]: app '(\w+)' stays Flask")
@@ -464,44 +443,37 @@ def _staying_app(body: Sequence[cst.BaseStatement]) -> tuple[frozenset[str], lis
                 isinstance(statement, cst.SimpleStatementLine)
                 and all(isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body)):
             continue
-        used = {n.value for n in _names_in(statement)}
-        if used & names:
+        used = UsedNames()
+        statement.visit(used)
+        if used.names & names:
             setup.append(statement)
             names |= _bound_at_top(statement)
     return frozenset(staying), setup
 
 
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)  # not the attribute's own name
-            return False
-
-    node.visit(_Collect())
-    return found
-
-
 def _bound_at_top(statement: cst.BaseStatement) -> set[str]:
-    """The names a top-level statement binds (assignment targets, with-as, for targets)."""
+    """The names a top-level statement binds (assignments, imports, with/except-as,
+    functions and classes), inside its blocks too."""
     bound: set[str] = set()
 
     class _Targets(cst.CSTVisitor):
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            bound.update(n.value for n in _names_in(node.target)
-                         if not isinstance(node.target, cst.Attribute | cst.Subscript))
+            if not isinstance(node.target, cst.Attribute | cst.Subscript):
+                names = UsedNames()
+                node.target.visit(names)
+                bound.update(names.names)
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
             if isinstance(node.target, cst.Name):
                 bound.add(node.target.value)
 
-        def visit_AsName(self, node: cst.AsName) -> None:
+        def visit_AsName(self, node: cst.AsName) -> None:  # with/except … as name
             if isinstance(node.name, cst.Name):
                 bound.add(node.name.value)
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> bool:
+            bound.add(bound_name(node))
+            return False
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             bound.add(node.name.value)

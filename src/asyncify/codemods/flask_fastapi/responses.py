@@ -16,8 +16,6 @@ an app or blueprint staying Flask name (a recipe run over the project finds thos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import libcst as cst
 
 from .._rule import Example, Rule, register
@@ -114,8 +112,10 @@ class Responses(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         f = facts(self.p)
         name = view_key(self._classes, node.name.value)
-        self._stack.append((name in f.views or name in f.handlers, False))
-        self._generators.append(_yields(node))  # a streamed body: its bare return ends it
+        view = name in f.views or name in f.handlers
+        self._stack.append((view, False))
+        # A streamed body (only a view's matters: not every function is walked twice).
+        self._generators.append(view and _yields(node))
 
     def _in_view(self) -> bool:
         return bool(self._stack) and self._stack[-1][0]
@@ -125,7 +125,7 @@ class Responses(Rule):
         in_view, needs = self._stack.pop()
         generator = self._generators.pop()
         if (in_view and not legacy(self.p) and isinstance(updated.body, cst.IndentedBlock)
-                and _falls_through(updated.body.body) and not generator):
+                and _falls_through(updated.body) and not generator):
             # Flask answers a view that ends without returning with a 500 (TypeError: "did
             # not return a valid response"); FastAPI would send 200 and "null".
             self.p.need_import("asyncify.compat", "flask_response")
@@ -151,11 +151,11 @@ class Responses(Rule):
         return unshadow_flask_request(self.p, updated)
 
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
-        if not self._in_view() or legacy(self.p):
+        if not self._in_view():
             return updated
-        if updated.value is None and self._generators and self._generators[-1]:
-            return updated  # ends a streamed body
         if updated.value is None:  # a bare return: Flask's 500, as above
+            if legacy(self.p) or self._generators[-1]:
+                return updated  # Flask serves it / it ends a streamed body
             self.p.need_import("asyncify.compat", "flask_response")
             self.p.changed(self.id)
             return updated.with_changes(value=cst.parse_expression("flask_response(None)"),
@@ -278,32 +278,29 @@ class Responses(Rule):
         return cst.Call(cst.Name("Response"), args)
 
 
-def _falls_through(body: Sequence[cst.BaseStatement]) -> bool:
-    """Whether running ``body`` can reach its end (conservatively: yes unless every path
-    visibly returns or raises)."""
-    if not body:
+def _falls_through(suite: cst.BaseSuite) -> bool:
+    """Whether running ``suite`` can reach its end (conservatively: yes unless every path
+    visibly returns or raises; a one-line suite counts as reaching it)."""
+    if not isinstance(suite, cst.IndentedBlock) or not suite.body:
         return True
-    last = body[-1]
+    last = suite.body[-1]
     if isinstance(last, cst.SimpleStatementLine):
         return not any(isinstance(s, cst.Return | cst.Raise) for s in last.body)
     if isinstance(last, cst.If):
         return _if_falls_through(last)
     if isinstance(last, cst.With):
-        return _falls_through(last.body.body)  # type: ignore[arg-type]
+        return _falls_through(last.body)
     if isinstance(last, cst.Try):
-        return (_falls_through(last.body.body)  # type: ignore[arg-type]
-                or any(_falls_through(h.body.body) for h in last.handlers))  # type: ignore[arg-type]
+        return _falls_through(last.body) or any(_falls_through(h.body) for h in last.handlers)
     return True
 
 
 def _if_falls_through(node: cst.If) -> bool:
-    if _falls_through(node.body.body):  # type: ignore[arg-type]
-        return True
-    if node.orelse is None:
+    if _falls_through(node.body) or node.orelse is None:
         return True
     if isinstance(node.orelse, cst.If):
         return _if_falls_through(node.orelse)
-    return _falls_through(node.orelse.body.body)  # type: ignore[arg-type]
+    return _falls_through(node.orelse.body)
 
 
 def _yields(function: cst.FunctionDef) -> bool:
